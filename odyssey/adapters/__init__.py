@@ -1,0 +1,14 @@
+"""Checkpoint adapters: turn a file (or a bundled model's name) into a ``Generator``.
+
+Importing this package registers the built-in adapters, in the order sniffing tries
+them: ``native`` (odyssey ``.safetensors``), then ``dcgan`` (raw torch.save state dicts).
+"""
+
+from odyssey.adapters import dcgan, native
+from odyssey.adapters.bundled import BUNDLED, checkpoints_dir, list_bundled
+from odyssey.adapters.registry import adapters, describe, load_generator, register
+
+register(native.ADAPTER)
+register(dcgan.ADAPTER)
+
+__all__ = ["BUNDLED", "adapters", "checkpoints_dir", "describe", "list_bundled", "load_generator", "register"]

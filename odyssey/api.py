@@ -1,0 +1,242 @@
+"""The Python API: load a model, build a path, render to a file or iterate frames.
+
+Everything the command line does is a call here; the CLI only parses arguments.
+
+    >>> import odyssey
+    >>> gen = odyssey.load_generator("dcgan-faces")
+    >>> path = odyssey.keyframe_path(gen, [1, 2, 3], seconds=6, loop=True)
+    >>> odyssey.render(gen, path, "renders/faces.mp4", size=256)
+
+Plan, render and write stay separate: ``keyframe_path``/``load_job`` plan,
+``Renderer`` draws frames, ``odyssey.writers`` encodes them; ``render`` only wires the
+three together through a bounded queue so encoding overlaps generation.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Sequence
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from odyssey.adapters import describe, list_bundled, load_generator
+from odyssey.config import DEFAULT_RENDERS_DIR, OdysseyConfig, json_schema, load_config
+from odyssey.errors import PathError, WriterError
+from odyssey.models.base import Generator
+from odyssey.pipeline import run_pipeline
+from odyssey.planning import plan_trajectory
+from odyssey.preview import render_preview
+from odyssey.renderer import Renderer, RenderSettings, output_size
+from odyssey.trajectory import Keyframe, Timing, Trajectory, build_trajectory, resolve_timing
+from odyssey.writers import VideoSpec, find_ffmpeg, open_writer, output_format
+
+__all__ = [
+    "Job",
+    "describe_models",
+    "iter_frames",
+    "keyframe_path",
+    "load_generator",
+    "load_job",
+    "path_file_schema",
+    "preview_file",
+    "render",
+    "render_file",
+    "save_array",
+    "summarize",
+]
+
+
+def keyframe_path(
+    generator: Generator,
+    keyframes: Sequence[int | torch.Tensor | np.ndarray],
+    *,
+    seconds: float | None = None,
+    frames: int | None = None,
+    fps: float = 30.0,
+    loop: bool = False,
+    interpolation: str = "slerp",
+    easing: str = "linear",
+    hold: float = 0.0,
+    classes: Sequence[str | int] | None = None,
+    truncation: float = 1.0,
+) -> Trajectory:
+    """A path through ``keyframes`` (seeds or latent arrays), lasting ``seconds`` or ``frames``.
+
+    Without a length, each move takes 2 s. ``classes`` gives one class per keyframe for
+    conditional models (a single entry applies to all).
+    """
+    info = generator.info
+    if classes is not None and len(classes) not in (1, len(keyframes)):
+        raise PathError(f"classes: give one class or one per keyframe ({len(keyframes)}), not {len(classes)}")
+    keys = []
+    for index, key in enumerate(keyframes):
+        if isinstance(key, (int, np.integer)):
+            latent = generator.seed_latent(int(key))
+        else:
+            latent = torch.as_tensor(np.asarray(key), dtype=torch.float32).reshape(info.latent_shape)
+        label = None
+        if classes is not None:
+            label = info.class_index(classes[index if len(classes) > 1 else 0])
+        keys.append(Keyframe(latent=latent, label=label, hold=hold))
+    timing: Timing = resolve_timing(keys, loop=loop, total_seconds=seconds, total_frames=frames, fps=fps)
+    return build_trajectory(
+        keys, fps=fps, loop=loop, interpolation=interpolation, easing=easing, timing=timing, num_classes=info.num_classes, psi=truncation
+    )
+
+
+def iter_frames(
+    generator: Generator,
+    trajectory: Trajectory,
+    settings: RenderSettings | None = None,
+    *,
+    start: int = 0,
+    end: int | None = None,
+) -> Iterator[np.ndarray]:
+    """Frames ``[start, end)`` as ``(B, H, W, C)`` uint8 numpy batches, in order."""
+    yield from Renderer(generator, settings).batches(trajectory, start, end)
+
+
+def render(
+    generator: Generator,
+    trajectory: Trajectory,
+    output: str | Path,
+    settings: RenderSettings | None = None,
+    *,
+    crf: int | None = None,
+    preset: str = "medium",
+    progress: bool = True,
+) -> Path:
+    """Render the whole trajectory into ``output`` (.mp4/.webm/.gif or a PNG folder).
+
+    The file appears only when complete; on any error or Ctrl-C nothing is left there.
+    """
+    output = Path(output)
+    renderer = Renderer(generator, settings)
+    width, height = renderer.size
+    spec = VideoSpec(
+        path=output, width=width, height=height, fps=trajectory.fps, channels=renderer.channels, crf=crf, preset=preset
+    )
+    bar = tqdm(total=trajectory.num_frames, unit="frame", desc=output.name, file=sys.stderr, disable=not progress, dynamic_ncols=True)
+    with bar, open_writer(spec) as writer:
+        run_pipeline(renderer.batches(trajectory), writer.write, on_written=bar.update)
+    return output
+
+
+@dataclass
+class Job:
+    """A path file, validated and planned: everything ``odyssey render`` needs."""
+
+    source: Path
+    config: OdysseyConfig
+    output: Path
+    generator: Generator
+    trajectory: Trajectory
+
+    @property
+    def settings(self) -> RenderSettings:
+        c = self.config
+        return RenderSettings(size=c.size, resize=c.resize, device=c.device, precision=c.precision, batch_size=c.batch_size)
+
+
+def load_job(path_file: str | Path, overrides: Sequence[str] = (), output: str | Path | None = None, *, check_output: bool = True) -> Job:
+    """Validate a path file (with overrides), check the output and ffmpeg, load the model, plan.
+
+    Cheap checks run before the model is loaded, so a typo fails in milliseconds.
+    """
+    config, out_path = load_config(path_file, list(overrides), output)
+    if check_output:
+        output_format(out_path)
+        find_ffmpeg()
+    spec = config.model
+    generator = load_generator(spec.path, format=spec.format, options=spec.options)
+    trajectory = plan_trajectory(config, generator)
+    return Job(Path(path_file), config, out_path, generator, trajectory)
+
+
+def render_file(path_file: str | Path, overrides: Sequence[str] = (), output: str | Path | None = None, *, progress: bool = True) -> Path:
+    """``odyssey render``: the path file rendered to its output; returns the output path."""
+    job = load_job(path_file, overrides, output)
+    video = job.config.video
+    return render(job.generator, job.trajectory, job.output, job.settings, crf=video.crf, preset=video.preset, progress=progress)
+
+
+def summarize(job: Job) -> dict:
+    """``odyssey check``: what a render of this job would do, as JSON-able data."""
+    info = job.generator.info
+    width, height = output_size(info, job.config.size)
+    traj = job.trajectory
+    return {
+        "path_file": str(job.source),
+        "model": {
+            "name": info.name,
+            "family": info.family,
+            "latent_shape": list(info.latent_shape),
+            "resolution": list(info.resolution),
+            "classes": list(info.class_names) if info.class_names else None,
+        },
+        "frames": traj.num_frames,
+        "fps": traj.fps,
+        "seconds": round(traj.seconds, 6),
+        "loop": traj.loop,
+        "interpolation": job.config.path.interpolation,
+        "easing": job.config.path.easing,
+        "keyframes": len(job.config.path.keyframes),
+        "keyframe_frames": traj.keyframe_frames(),
+        "truncation": traj.psi,
+        "output": str(job.output),
+        "format": output_format(job.output),
+        "size": [width, height],
+    }
+
+
+def preview_file(
+    path_file: str | Path, overrides: Sequence[str] = (), output: str | Path | None = None, *, frames: int = 12
+) -> Path:
+    """``odyssey preview``: a contact sheet PNG of the path's keyframes and ``frames`` more."""
+    job = load_job(path_file, overrides, check_output=False)
+    target = Path(output) if output is not None else DEFAULT_RENDERS_DIR / f"{Path(path_file).stem}-preview.png"
+    return render_preview(Renderer(job.generator, job.settings), job.trajectory, target, count=frames)
+
+
+def save_array(target: str | Path, array: np.ndarray) -> Path:
+    """Save ``array`` as .npy atomically (a temp name, then a rename)."""
+    target = Path(target)
+    if target.suffix != ".npy":
+        raise WriterError(f"{target}: latents are saved as .npy; give a file name ending in .npy")
+    partial = target.with_name(f".{target.name}.partial.npy")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        np.save(partial, array)
+        os.replace(partial, target)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise WriterError(f"{target}: cannot write ({exc.strerror or exc}); choose a writable folder") from None
+    return target
+
+
+def describe_models(source: str | None = None, format: str | None = None) -> list[dict] | dict:
+    """``odyssey models``: the bundled models (no argument) or a description of one checkpoint."""
+    if source is None:
+        return [
+            {
+                "name": info.name,
+                "description": info.description,
+                "family": info.family,
+                "resolution": f"{info.resolution[1]}x{info.resolution[0]}",
+                "latent_shape": list(info.latent_shape),
+                "classes": ", ".join(info.class_names) if info.class_names else None,
+                "licence": info.licence,
+            }
+            for info in list_bundled()
+        ]
+    return describe(source, format=format)
+
+
+def path_file_schema() -> dict:
+    """``odyssey schema``: the JSON schema of path files."""
+    return json_schema()

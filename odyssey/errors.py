@@ -1,0 +1,47 @@
+"""Typed errors a user can cause, each rendered by the CLI as one red line.
+
+Every message names the file or field at fault and says how to fix it. Code below the
+CLI raises these; the CLI turns them into ``error: <message>`` and exit code 1 in one
+place (``--debug`` shows the traceback instead).
+"""
+
+from __future__ import annotations
+
+
+class OdysseyError(Exception):
+    """Base class of every error odyssey reports to a user as one line."""
+
+
+class ConfigError(OdysseyError):
+    """A path file or an override is invalid (bad YAML, unknown key, bad value)."""
+
+
+class CheckpointError(OdysseyError):
+    """A checkpoint is missing, corrupt, or of a kind no adapter can load."""
+
+
+class PathError(OdysseyError):
+    """A latent path cannot be built from the given keyframes and timing."""
+
+
+class WriterError(OdysseyError):
+    """An output cannot be written (unwritable folder, unsupported format)."""
+
+
+class FFmpegError(WriterError):
+    """ffmpeg failed; the message carries its command line and the tail of its stderr."""
+
+    def __init__(self, message: str, command: list[str] | None = None, stderr: str = "") -> None:
+        self.command = command or []
+        self.stderr = stderr
+        detail = message
+        if command:
+            detail += f" (command: {' '.join(command)})"
+        tail = stderr.strip().splitlines()[-3:]
+        if tail:
+            detail += " ffmpeg said: " + " | ".join(line.strip() for line in tail)
+        super().__init__(detail)
+
+
+class RenderError(OdysseyError):
+    """Rendering failed on the generator side (device unavailable, out of memory)."""

@@ -1,0 +1,111 @@
+"""The one interface the planner and renderer use for every model family.
+
+A ``Generator`` wraps a network in eval mode and normalises it at the boundary:
+
+* latents are ``(N, *latent_shape)`` float32 tensors (for a DCGAN, ``(N, nz)``);
+* labels, for conditional models, are ``(N, num_classes)`` soft one-hot weights;
+* truncation is ``(N,)`` psi per frame (1.0 = none);
+* ``synthesize`` returns ``(N, C, H, W)`` float images in ``info.output_range``.
+
+Keyframe latents come from ``seed_latent`` and are always drawn on the CPU, so a seed
+means the same picture on any device.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What a path planner and a renderer need to know about a model.
+
+    ``resolution`` is ``(height, width)`` of the native output; ``output_range`` is the
+    ``(low, high)`` interval that ``synthesize`` maps black and white to.
+    """
+
+    name: str
+    family: str
+    latent_shape: tuple[int, ...]
+    resolution: tuple[int, int]
+    channels: int
+    output_range: tuple[float, float] = (-1.0, 1.0)
+    class_names: tuple[str, ...] | None = None
+    description: str = ""
+    source: str = ""
+    licence: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def conditional(self) -> bool:
+        return bool(self.class_names)
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.class_names) if self.class_names else 0
+
+    @property
+    def latent_dim(self) -> int:
+        dim = 1
+        for size in self.latent_shape:
+            dim *= size
+        return dim
+
+    def class_index(self, value: str | int) -> int:
+        """Resolve a class given by name (case-insensitive) or index; ValueError if unknown."""
+        names = self.class_names or ()
+        if isinstance(value, bool):
+            raise ValueError(f"class must be a name or an index, not {value!r}")
+        if isinstance(value, int):
+            if 0 <= value < len(names):
+                return value
+            raise ValueError(f"class index {value} is out of range 0..{len(names) - 1}")
+        lowered = [n.lower() for n in names]
+        if value.lower() in lowered:
+            return lowered.index(value.lower())
+        raise ValueError(f"unknown class {value!r}; this model has: {', '.join(names)}")
+
+
+class Generator(ABC):
+    """A pretrained image generator behind one small interface (see module docstring)."""
+
+    info: ModelInfo
+    device: torch.device = torch.device("cpu")
+
+    def seed_latent(self, seed: int) -> torch.Tensor:
+        """The keyframe latent for ``seed``: standard normal, float32, on the CPU.
+
+        Drawn with a CPU ``torch.Generator`` so results do not depend on the device.
+        Families with another convention (StyleGAN's numpy RandomState) override this.
+        """
+        gen = torch.Generator(device="cpu").manual_seed(int(seed))
+        return torch.randn(self.info.latent_shape, generator=gen, dtype=torch.float32)
+
+    def map(self, latents: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor | None:
+        """Map latents into an intermediate space (StyleGAN's w); None where there is none."""
+        return None
+
+    @abstractmethod
+    def to(self, device: torch.device | str) -> "Generator":
+        """Move the network to ``device`` and return self."""
+
+    @abstractmethod
+    def synthesize(
+        self,
+        latents: torch.Tensor,
+        labels: torch.Tensor | None = None,
+        truncation: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """Latents ``(N, *latent_shape)`` -> images ``(N, C, H, W)`` in ``info.output_range``.
+
+        Inputs may be on any device; they are moved to ``self.device``. ``truncation`` is
+        psi per frame, ``(N,)``; None means 1.0.
+        """
+
+    def parameters_dtype(self) -> torch.dtype:
+        """The dtype of the wrapped network's weights (float32 after loading)."""
+        return torch.float32

@@ -1,0 +1,41 @@
+"""``open_writer``: pick the writer for a spec's format and start it.
+
+Everything that can be checked before a frame exists is checked here, in this order: the
+spec's format, that ffmpeg runs, format settings (crf, preset), the destination, and that
+its folder exists or can be created and is writable. Only then is ffmpeg started.
+"""
+
+from __future__ import annotations
+
+from odyssey.errors import WriterError
+from odyssey.writers.base import FrameWriter
+from odyssey.writers.ffmpeg import find_ffmpeg
+from odyssey.writers.formats import output_format
+from odyssey.writers.gif import GifWriter
+from odyssey.writers.png import PngWriter
+from odyssey.writers.spec import VideoSpec
+from odyssey.writers.video import Mp4Writer, WebmWriter
+
+WRITERS: dict[str, type[FrameWriter]] = {
+    "mp4": Mp4Writer,
+    "webm": WebmWriter,
+    "gif": GifWriter,
+    "png": PngWriter,
+}
+
+
+def open_writer(spec: VideoSpec) -> FrameWriter:
+    """Open a writer for ``spec``; use the result as a context manager.
+
+    The output folder is created if it is missing (and stays, even if the write later
+    fails). Raises WriterError for anything the user can fix, before any frame is produced.
+    """
+    path = spec.path.expanduser()
+    if path.name in ("", ".", ".."):
+        raise WriterError(
+            f"output {spec.path} has no name of its own; give a file or folder name "
+            "such as renders/walk.mp4 or renders/walk_frames"
+        )
+    writer_class = WRITERS[output_format(path, spec.format)]
+    find_ffmpeg()
+    return writer_class(spec, path)

@@ -1,0 +1,96 @@
+"""The description of one output: where it goes, its frame size, rate and encoder settings.
+
+``VideoSpec`` checks its own fields when it is built, so a bad width or frame rate is
+reported as a ``WriterError`` naming the field before a model is even loaded. Checks that
+depend on the format (the crf range, the x264 preset) run when the writer is opened, since
+the format may come from the path.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+from odyssey.errors import WriterError
+
+# Largest denominator used for fractional frame rates: 29.97 -> 2997/100, 30000/1001 stays.
+FPS_MAX_DENOMINATOR = 1001
+
+
+def fps_fraction(fps: float) -> Fraction:
+    """Return ``fps`` as the rational ffmpeg is given (``-r num/den``)."""
+    return Fraction(fps).limit_denominator(FPS_MAX_DENOMINATOR)
+
+
+def _positive_int(name: str, value: object, fix: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
+        raise WriterError(f"VideoSpec.{name} must be a positive integer, got {value!r}; {fix}")
+    return int(value)
+
+
+@dataclass(frozen=True)
+class VideoSpec:
+    """What to write: ``path``, frame ``width`` x ``height`` in pixels, ``fps`` and encoding.
+
+    ``channels`` is 3 for RGB frames or 1 for grayscale. ``format`` None means "from the
+    path" (see ``output_format``). ``crf`` None means the format's default (mp4 18, webm
+    32); it is ignored by gif and png, which have no quality knob. ``preset`` is an x264
+    preset; webm maps it to the matching libvpx speed, gif and png ignore it.
+    ``start_number`` is the number of the first file in a PNG folder.
+    """
+
+    path: Path
+    width: int
+    height: int
+    fps: float
+    channels: int = 3
+    format: str | None = None
+    crf: int | None = None
+    preset: str = "medium"
+    start_number: int = 0
+
+    def __post_init__(self) -> None:
+        set_field = object.__setattr__  # frozen: normalise the fields once, here
+        if not isinstance(self.path, (str, Path)) or str(self.path) == "":
+            raise WriterError(f"VideoSpec.path must be a file or folder path, got {self.path!r}")
+        set_field(self, "path", Path(self.path))
+        width = _positive_int("width", self.width, "pass the frame width in pixels")
+        height = _positive_int("height", self.height, "pass the frame height in pixels")
+        set_field(self, "width", width)
+        set_field(self, "height", height)
+        fps = self.fps
+        if isinstance(fps, bool) or not isinstance(fps, numbers.Real) or not math.isfinite(fps):
+            raise WriterError(f"VideoSpec.fps must be a finite number, got {fps!r}; pass e.g. 30")
+        if fps_fraction(float(fps)) <= 0:
+            raise WriterError(
+                f"VideoSpec.fps must be at least 1/{FPS_MAX_DENOMINATOR} frames per second, "
+                f"got {fps!r}; pass a positive frame rate such as 30"
+            )
+        set_field(self, "fps", float(fps))
+        if self.channels not in (1, 3) or isinstance(self.channels, bool):
+            raise WriterError(
+                f"VideoSpec.channels must be 3 (RGB) or 1 (grayscale), got {self.channels!r}; "
+                "convert the frames to RGB or grayscale first"
+            )
+        set_field(self, "channels", int(self.channels))
+        if self.crf is not None:
+            if isinstance(self.crf, bool) or not isinstance(self.crf, numbers.Integral):
+                raise WriterError(
+                    f"VideoSpec.crf must be an integer or None, got {self.crf!r}; "
+                    "pass e.g. 18, or None for the format default"
+                )
+            set_field(self, "crf", int(self.crf))
+        if not isinstance(self.preset, str) or not self.preset:
+            raise WriterError(
+                f"VideoSpec.preset must be an x264 preset name, got {self.preset!r}; "
+                "pass e.g. 'medium'"
+            )
+        start = self.start_number
+        if isinstance(start, bool) or not isinstance(start, numbers.Integral) or start < 0:
+            raise WriterError(
+                f"VideoSpec.start_number must be an integer >= 0, got {start!r}; pass e.g. 0"
+            )
+        set_field(self, "start_number", int(start))

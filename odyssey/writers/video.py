@@ -1,0 +1,106 @@
+"""MP4 (H.264) and WebM (VP9) writers: one ffmpeg process encoding straight to a temp file.
+
+Both encode 4:2:0 video, which needs an even width and height. An odd size is padded by
+one column and/or row, filled by repeating the last real pixels (``fillborders`` in smear
+mode) so no black line appears and nothing is rescaled: a 33x25 input gives a 34x26 file.
+RGB is converted with the BT.709 matrix in limited range and tagged as such, which is what
+browsers and players assume for video, so colours do not shift on playback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from odyssey.errors import WriterError
+from odyssey.writers.base import FrameWriter
+from odyssey.writers.formats import CRF_RANGE, DEFAULT_CRF
+from odyssey.writers.staging import move_file_into_place
+
+X264_PRESETS: tuple[str, ...] = (
+    "ultrafast", "superfast", "veryfast", "faster", "fast",
+    "medium", "slow", "slower", "veryslow", "placebo",
+)  # fmt: skip
+
+# libvpx "good" deadline speed (-cpu-used, 0 slowest .. 5 fastest) for each x264 preset,
+# so one speed/size knob works for both formats; libvpx's own default (0) is very slow.
+VP9_SPEED: dict[str, int] = {
+    "ultrafast": 5, "superfast": 5, "veryfast": 4, "faster": 4, "fast": 3,
+    "medium": 2, "slow": 1, "slower": 1, "veryslow": 0, "placebo": 0,
+}  # fmt: skip
+
+_COLOUR_TAGS = "setparams=range=tv:color_primaries=bt709:color_trc=bt709:colorspace=bt709"
+
+
+def video_filter(width: int, height: int, channels: int) -> str:
+    """The -vf chain: even-size padding when needed, then conversion to BT.709 yuv420p."""
+    steps = []
+    if width % 2 or height % 2:
+        steps.append("pad=ceil(iw/2)*2:ceil(ih/2)*2")
+        steps.append(f"fillborders=right={width % 2}:bottom={height % 2}:mode=smear")
+    if channels == 3:
+        # Gray needs no matrix (its chroma is neutral), and forcing one on gray input
+        # makes swscale shift luma and chroma by a level, tinting the video.
+        steps.append("scale=out_color_matrix=bt709:out_range=tv")
+    steps.append("format=yuv420p")
+    steps.append(_COLOUR_TAGS)
+    return ",".join(steps)
+
+
+class VideoFileWriter(FrameWriter):
+    """Shared body of the MP4 and WebM writers; subclasses give the codec options."""
+
+    _partial: Path  # the encoded file, renamed onto the final path by close()
+
+    def _crf(self) -> int:
+        return self.spec.crf if self.spec.crf is not None else DEFAULT_CRF[self.FORMAT]
+
+    def _check_settings(self) -> None:
+        low, high = CRF_RANGE[self.FORMAT]
+        if not low <= self._crf() <= high:
+            raise WriterError(
+                f"VideoSpec.crf {self._crf()} is out of range for {self.FORMAT} ({low}-{high}); "
+                f"pass a value in that range, or None for the default {DEFAULT_CRF[self.FORMAT]}"
+            )
+        if self.spec.preset not in X264_PRESETS:
+            raise WriterError(
+                f"VideoSpec.preset {self.spec.preset!r} is not an x264 preset; "
+                f"use one of {', '.join(X264_PRESETS)}"
+            )
+
+    def _codec_args(self) -> list[str]:
+        raise NotImplementedError
+
+    def _stream_output(self) -> list[str]:
+        self._partial = self._temp("partial", f".{self.FORMAT}")
+        return [
+            "-vf", video_filter(self.spec.width, self.spec.height, self.spec.channels),
+            *self._codec_args(), "-pix_fmt", "yuv420p", "-an",
+            "-f", self.FORMAT, str(self._partial),
+        ]  # fmt: skip
+
+    def _finalize(self) -> None:
+        move_file_into_place(self._partial, self.path)
+
+
+class Mp4Writer(VideoFileWriter):
+    """H.264 in MP4 with the index up front (``+faststart``) so it plays while loading."""
+
+    FORMAT = "mp4"
+
+    def _codec_args(self) -> list[str]:
+        return [
+            "-c:v", "libx264", "-preset", self.spec.preset, "-crf", str(self._crf()),
+            "-movflags", "+faststart",
+        ]  # fmt: skip
+
+
+class WebmWriter(VideoFileWriter):
+    """VP9 in WebM, constant quality (``-crf N -b:v 0``), multi-threaded by rows."""
+
+    FORMAT = "webm"
+
+    def _codec_args(self) -> list[str]:
+        return [
+            "-c:v", "libvpx-vp9", "-crf", str(self._crf()), "-b:v", "0", "-row-mt", "1",
+            "-deadline", "good", "-cpu-used", str(VP9_SPEED.get(self.spec.preset, 2)),
+        ]  # fmt: skip

@@ -1,0 +1,103 @@
+"""The Generator contract, checked for every adapter (tiny random models and the bundled files).
+
+Batch consistency tolerance: on the development CPU (torch 2.13 CPU build) a batch of N
+and N batches of 1 gave bit-identical images (max abs difference 0.0, bundled models
+included). Other CPUs may pick other convolution kernels for different batch sizes, so
+the test allows ``BATCH_ATOL = 1e-5`` on outputs in [-1, 1], far below one 8-bit level.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import torch
+
+from adapters_testkit import Tutorial, native_meta, one_hot, tiny_net
+from odyssey.adapters import adapters, describe, load_generator
+from odyssey.models.base import Generator
+from odyssey.models.checkpoint import write_native
+
+BATCH_ATOL = 1e-5
+N = 4
+
+
+def _native(tmp: Path, conditional: bool) -> tuple[Path, dict]:
+    classes = ["cat", "dog", "owl"] if conditional else None
+    net = tiny_net(in_channels=16 + (3 if conditional else 0))
+    path = tmp / "tiny.safetensors"
+    write_native(path, net.state_dict(), native_meta(net, nz=16, class_names=classes))
+    return path, {}
+
+
+def _raw(tmp: Path, conditional: bool) -> tuple[Path, dict]:
+    model = Tutorial(nz=16, classes=3 if conditional else 0)
+    path = tmp / "tiny.pth"
+    torch.save(model.state_dict(), path)
+    return path, ({"nz": 16, "class_names": ["cat", "dog", "owl"]} if conditional else {})
+
+
+CASES: dict[str, tuple[str, Callable[[Path], tuple[Path | str, dict]]]] = {
+    "native-unconditional": ("native", lambda tmp: _native(tmp, False)),
+    "native-conditional": ("native", lambda tmp: _native(tmp, True)),
+    "dcgan-unconditional": ("dcgan", lambda tmp: _raw(tmp, False)),
+    "dcgan-conditional": ("dcgan", lambda tmp: _raw(tmp, True)),
+    "bundled-dcgan-faces": ("native", lambda tmp: ("dcgan-faces", {})),
+    "bundled-omniart-eyes": ("native", lambda tmp: ("omniart-eyes", {})),
+}
+
+
+def test_contract_cases_cover_every_registered_adapter() -> None:
+    assert {a.name for a in adapters()} <= {adapter for adapter, _ in CASES.values()}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_generator_contract(case: str, tmp_path: Path) -> None:
+    adapter_name, make = CASES[case]
+    source, options = make(tmp_path)
+    assert describe(source, options=options)["adapter"] == adapter_name
+    gen = load_generator(source, options=options)
+    info = gen.info
+    assert isinstance(gen, Generator)
+
+    # eval mode, CPU, float32
+    net = gen.net  # every adapter so far wraps an nn.Module as .net
+    assert not any(m.training for m in net.modules())
+    assert all(p.dtype == torch.float32 and p.device.type == "cpu" for p in net.parameters())
+    assert gen.parameters_dtype() == torch.float32 and gen.device == torch.device("cpu")
+
+    # seed_latent: deterministic, of latent_shape, seeds differ
+    z0 = gen.seed_latent(0)
+    assert tuple(z0.shape) == info.latent_shape and z0.dtype == torch.float32
+    assert torch.equal(z0, gen.seed_latent(0))
+    assert not torch.equal(z0, gen.seed_latent(1))
+
+    latents = torch.stack([gen.seed_latent(s) for s in range(N)])  # (N, *latent_shape)
+    labels = one_hot([i % info.num_classes for i in range(N)], info.num_classes) if info.conditional else None
+
+    # shape matches info; values inside output_range
+    out = gen.synthesize(latents, labels)
+    assert tuple(out.shape) == (N, info.channels, *info.resolution)
+    assert out.dtype == torch.float32
+    low, high = info.output_range
+    assert low <= out.min().item() and out.max().item() <= high
+    assert out.std().item() > 1e-3  # not a constant image
+
+    # batch of N equals N batches of 1
+    singles = torch.cat(
+        [gen.synthesize(latents[i : i + 1], None if labels is None else labels[i : i + 1]) for i in range(N)]
+    )
+    torch.testing.assert_close(out, singles, atol=BATCH_ATOL, rtol=0)
+
+    # labels matter for conditional models
+    if info.conditional:
+        other = one_hot([(i + 1) % info.num_classes for i in range(N)], info.num_classes)
+        assert (gen.synthesize(latents, other) - out).abs().max().item() > 1e-3
+
+    # truncation 0 pulls every z to the mean: one image for any z; psi = 1 changes nothing
+    psi0 = torch.zeros(N)
+    fixed_labels = None if labels is None else labels[:1].expand(N, -1)
+    flat = gen.synthesize(latents, fixed_labels, truncation=psi0)
+    torch.testing.assert_close(flat, flat[:1].expand_as(flat), atol=BATCH_ATOL, rtol=0)
+    torch.testing.assert_close(gen.synthesize(latents, labels, truncation=torch.ones(N)), out, atol=0, rtol=0)
