@@ -58,12 +58,13 @@ class VideoFileWriter(FrameWriter):
         low, high = CRF_RANGE[self.FORMAT]
         if not low <= self._crf() <= high:
             raise WriterError(
-                f"VideoSpec.crf {self._crf()} is out of range for {self.FORMAT} ({low}-{high}); "
-                f"pass a value in that range, or None for the default {DEFAULT_CRF[self.FORMAT]}"
+                f"crf {self._crf()} is out of range for {self.FORMAT} output {self.path} "
+                f"({low}-{high}); pass a value in that range, or none for the default "
+                f"{DEFAULT_CRF[self.FORMAT]}"
             )
         if self.spec.preset not in X264_PRESETS:
             raise WriterError(
-                f"VideoSpec.preset {self.spec.preset!r} is not an x264 preset; "
+                f"preset {self.spec.preset!r} for {self.path} is not an x264 preset; "
                 f"use one of {', '.join(X264_PRESETS)}"
             )
 

@@ -95,9 +95,9 @@ def test_fractional_fps_becomes_a_rational() -> None:
 @pytest.mark.parametrize(
     ("name", "settings", "fragment"),
     [
-        ("a.mp4", {"crf": 52}, "VideoSpec.crf"),
-        ("a.webm", {"crf": 64}, "VideoSpec.crf"),
-        ("a.mp4", {"preset": "fastest"}, "VideoSpec.preset"),
+        ("a.mp4", {"crf": 52}, r"crf 52 is out of range for mp4 output .*a\.mp4 \(0-51\)"),
+        ("a.webm", {"crf": 64}, r"crf 64 is out of range for webm output .*a\.webm \(0-63\)"),
+        ("a.mp4", {"preset": "fastest"}, r"preset 'fastest' for .*a\.mp4 is not an x264"),
     ],
 )
 def test_format_settings_are_checked_when_opening(
