@@ -28,7 +28,7 @@ from odyssey.adapters import describe, list_bundled, load_generator
 from odyssey.config import DEFAULT_RENDERS_DIR, OdysseyConfig, json_schema, load_config
 from odyssey.errors import PathError, WriterError
 from odyssey.models.base import Generator
-from odyssey.pipeline import run_pipeline
+from odyssey.pipeline import run_pipeline, share_cpu
 from odyssey.planning import plan_trajectory
 from odyssey.preview import render_preview
 from odyssey.renderer import Renderer, RenderSettings, output_size
@@ -109,6 +109,8 @@ def render(
     *,
     crf: int | None = None,
     preset: str = "medium",
+    codec: str = "libx264",
+    threads: int | None = None,
     progress: bool = True,
 ) -> Path:
     """Render the whole trajectory into ``output`` (.mp4/.webm/.gif or a PNG folder).
@@ -119,10 +121,11 @@ def render(
     renderer = Renderer(generator, settings)
     width, height = renderer.size
     spec = VideoSpec(
-        path=output, width=width, height=height, fps=trajectory.fps, channels=renderer.channels, crf=crf, preset=preset
-    )
+        path=output, width=width, height=height, fps=trajectory.fps, channels=renderer.channels,
+        crf=crf, preset=preset, codec=codec, threads=threads,
+    )  # fmt: skip
     bar = tqdm(total=trajectory.num_frames, unit="frame", desc=output.name, file=sys.stderr, disable=not progress, dynamic_ncols=True)
-    with bar, open_writer(spec) as writer:
+    with bar, share_cpu(renderer.device), open_writer(spec) as writer:
         run_pipeline(renderer.batches(trajectory), writer.write, on_written=bar.update)
     return output
 
@@ -140,7 +143,9 @@ class Job:
     @property
     def settings(self) -> RenderSettings:
         c = self.config
-        return RenderSettings(size=c.size, resize=c.resize, device=c.device, precision=c.precision, batch_size=c.batch_size)
+        return RenderSettings(
+            size=c.size, resize=c.resize, device=c.device, precision=c.precision, batch_size=c.batch_size, compile=c.compile
+        )
 
 
 def load_job(path_file: str | Path, overrides: Sequence[str] = (), output: str | Path | None = None, *, check_output: bool = True) -> Job:
@@ -162,7 +167,10 @@ def render_file(path_file: str | Path, overrides: Sequence[str] = (), output: st
     """``odyssey render``: the path file rendered to its output; returns the output path."""
     job = load_job(path_file, overrides, output)
     video = job.config.video
-    return render(job.generator, job.trajectory, job.output, job.settings, crf=video.crf, preset=video.preset, progress=progress)
+    return render(
+        job.generator, job.trajectory, job.output, job.settings,
+        crf=video.crf, preset=video.preset, codec=video.codec, threads=video.threads, progress=progress,
+    )  # fmt: skip
 
 
 def summarize(job: Job) -> dict:

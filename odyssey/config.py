@@ -129,6 +129,10 @@ class VideoSpec(_Strict):
     preset: Literal["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"] = Field(
         "medium", description="x264 speed/size trade-off for MP4."
     )
+    codec: Literal["libx264", "h264_nvenc", "hevc_nvenc", "auto"] = Field(
+        "libx264", description="MP4 encoder: libx264, NVIDIA's h264_nvenc/hevc_nvenc, or auto (NVENC when it works here, else libx264)."
+    )
+    threads: int | None = Field(None, ge=1, le=64, description="Encoder threads; default: chosen so the encoder does not starve the generator on the CPU.")
 
 
 class OdysseyConfig(_Strict):
@@ -146,6 +150,7 @@ class OdysseyConfig(_Strict):
     device: Literal["auto", "cpu", "cuda", "mps"] = Field("auto", description="Where the generator runs; auto picks CUDA, then MPS, then CPU.")
     precision: Literal["auto", "fp32", "fp16", "bf16"] = Field("auto", description="Compute precision; auto = fp16 autocast on CUDA, fp32 elsewhere.")
     batch_size: int | None = Field(None, ge=1, le=4096, description="Frames per generator call; default chosen from resolution and device.")
+    compile: bool = Field(False, description="Run the generator under torch.compile (slow to start; see BENCHMARKS.md for when it pays).")
     video: VideoSpec = Field(default_factory=VideoSpec, description="Encoder settings.")
 
     @field_validator("size")

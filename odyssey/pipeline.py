@@ -9,11 +9,14 @@ stops the writer thread before it propagates (the caller's writer context then a
 
 from __future__ import annotations
 
+import contextlib
+import os
 import queue
 import threading
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
+import torch
 
 _DONE = object()
 _POLL_SECONDS = 0.05
@@ -76,3 +79,24 @@ def run_pipeline(
     if failure:
         raise failure[0]
     return written[0]
+
+
+@contextlib.contextmanager
+def share_cpu(device: torch.device) -> Iterator[int]:
+    """While generating on the CPU beside an encoder, give the generator half the cores.
+
+    torch's OpenMP threads spin while waiting for work; with every core given to the
+    generator they starve the encoder running beside it. Measured on 2 cores (faces,
+    256 px, 600 frames, libx264 medium): 2 torch threads 3.3 s, 1 torch thread 2.8 s
+    end to end. The previous thread count is restored afterwards. Yields the count used.
+    """
+    if device.type != "cpu":
+        yield torch.get_num_threads()
+        return
+    before = torch.get_num_threads()
+    share = max(1, (os.cpu_count() or 2) // 2)
+    torch.set_num_threads(min(before, share))
+    try:
+        yield torch.get_num_threads()
+    finally:
+        torch.set_num_threads(before)

@@ -78,3 +78,21 @@ def test_keyboard_interrupt_propagates():
 
     with pytest.raises(KeyboardInterrupt):
         run_pipeline(gen(), lambda b: None)
+
+
+def test_share_cpu_halves_threads_and_restores():
+    import torch
+
+    from odyssey.pipeline import share_cpu
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(max(2, before))
+    try:
+        start = torch.get_num_threads()
+        with share_cpu(torch.device("cpu")) as used:
+            assert used == torch.get_num_threads() == max(1, min(start, (__import__("os").cpu_count() or 2) // 2))
+        assert torch.get_num_threads() == start
+        with share_cpu(torch.device("cuda")) as used:
+            assert used == start
+    finally:
+        torch.set_num_threads(before)

@@ -60,6 +60,20 @@ def find_ffmpeg() -> str:
     return exe
 
 
+@functools.cache
+def encoder_works(codec: str) -> bool:
+    """Whether ffmpeg can open ``codec`` here: NVENC needs an NVIDIA GPU and driver.
+
+    A one-frame test encode to the null muxer (about 0.1 s), cached per process.
+    """
+    command = [find_ffmpeg(), "-v", "error", "-f", "lavfi", "-i", "color=black:s=256x256:d=0.04", "-c:v", codec, "-f", "null", "-"]
+    try:
+        done = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, timeout=30, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0
+
+
 def _session_kwargs() -> dict[str, object]:
     """Popen arguments that keep the terminal's Ctrl-C away from ffmpeg."""
     if sys.platform == "win32":

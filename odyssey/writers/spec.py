@@ -16,6 +16,8 @@ from pathlib import Path
 
 from odyssey.errors import WriterError
 
+MP4_CODECS = ("libx264", "h264_nvenc", "hevc_nvenc", "auto")
+
 # Largest denominator used for fractional frame rates: 29.97 -> 2997/100, 30000/1001 stays.
 FPS_MAX_DENOMINATOR = 1001
 
@@ -39,7 +41,10 @@ class VideoSpec:
     path" (see ``output_format``). ``crf`` None means the format's default (mp4 18, webm
     32); it is ignored by gif and png, which have no quality knob. ``preset`` is an x264
     preset; webm maps it to the matching libvpx speed, gif and png ignore it.
-    ``start_number`` is the number of the first file in a PNG folder.
+    ``start_number`` is the number of the first file in a PNG folder. ``codec`` picks
+    the MP4 encoder: ``libx264`` (default), ``h264_nvenc`` / ``hevc_nvenc`` (NVIDIA GPU
+    encoders), or ``auto`` (NVENC when it works here, else libx264). ``threads`` caps
+    the encoder's threads (None: the encoder's default).
     """
 
     path: Path
@@ -51,6 +56,8 @@ class VideoSpec:
     crf: int | None = None
     preset: str = "medium"
     start_number: int = 0
+    codec: str = "libx264"
+    threads: int | None = None
 
     def __post_init__(self) -> None:
         set_field = object.__setattr__  # frozen: normalise the fields once, here
@@ -94,3 +101,7 @@ class VideoSpec:
                 f"VideoSpec.start_number must be an integer >= 0, got {start!r}; pass e.g. 0"
             )
         set_field(self, "start_number", int(start))
+        if self.codec not in MP4_CODECS:
+            raise WriterError(f"VideoSpec.codec must be one of {', '.join(MP4_CODECS)}, got {self.codec!r}")
+        if self.threads is not None:
+            set_field(self, "threads", _positive_int("threads", self.threads, "pass e.g. 2, or None for the encoder default"))

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from odyssey.errors import WriterError
 from odyssey.writers.base import FrameWriter
+from odyssey.writers.ffmpeg import encoder_works
 from odyssey.writers.formats import CRF_RANGE, DEFAULT_CRF
 from odyssey.writers.staging import move_file_into_place
 
@@ -71,11 +72,14 @@ class VideoFileWriter(FrameWriter):
     def _codec_args(self) -> list[str]:
         raise NotImplementedError
 
+    def _thread_args(self) -> list[str]:
+        return ["-threads", str(self.spec.threads)] if self.spec.threads else []
+
     def _stream_output(self) -> list[str]:
         self._partial = self._temp("partial", f".{self.FORMAT}")
         return [
             "-vf", video_filter(self.spec.width, self.spec.height, self.spec.channels),
-            *self._codec_args(), "-pix_fmt", "yuv420p", "-an",
+            *self._codec_args(), *self._thread_args(), "-pix_fmt", "yuv420p", "-an",
             "-f", self.FORMAT, str(self._partial),
         ]  # fmt: skip
 
@@ -83,16 +87,34 @@ class VideoFileWriter(FrameWriter):
         move_file_into_place(self._partial, self.path)
 
 
+def mp4_codec(requested: str) -> str:
+    """The encoder to use: ``auto`` takes NVENC H.264 when it works here, else libx264.
+
+    An explicit NVENC codec that cannot open (no NVIDIA GPU or driver) falls back to
+    libx264 as well, so a path file written on a GPU box still renders on a laptop.
+    """
+    if requested == "libx264":
+        return requested
+    nvenc = "h264_nvenc" if requested == "auto" else requested
+    return nvenc if encoder_works(nvenc) else "libx264"
+
+
 class Mp4Writer(VideoFileWriter):
-    """H.264 in MP4 with the index up front (``+faststart``) so it plays while loading."""
+    """H.264 (or HEVC with NVENC) in MP4, index up front (``+faststart``) so it plays while loading.
+
+    libx264 takes ``crf`` and ``preset``; NVENC takes the same ``crf`` as its constant
+    quality (``-cq``) with its ``p4`` preset, since x264 preset names mean nothing to it.
+    """
 
     FORMAT = "mp4"
 
     def _codec_args(self) -> list[str]:
-        return [
-            "-c:v", "libx264", "-preset", self.spec.preset, "-crf", str(self._crf()),
-            "-movflags", "+faststart",
-        ]  # fmt: skip
+        codec = mp4_codec(self.spec.codec)
+        if codec == "libx264":
+            quality = ["-preset", self.spec.preset, "-crf", str(self._crf())]
+        else:
+            quality = ["-preset", "p4", "-rc", "vbr", "-cq", str(self._crf()), "-b:v", "0"]
+        return ["-c:v", codec, *quality, "-movflags", "+faststart"]
 
 
 class WebmWriter(VideoFileWriter):

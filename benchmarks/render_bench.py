@@ -1,0 +1,198 @@
+"""Render throughput: odyssey against a gen_video-style loop, measured side by side.
+
+Each mode runs in a fresh subprocess (so peak RSS is its own), after the model is
+loaded and the path planned; the figure is the render time alone. Modes, all drawing the
+same frames of the same model at the same output size:
+
+* ``baseline``  how NVIDIA's gen_video.py renders: per frame, interpolate the latent,
+                one ``G(z)`` at batch 1, resize, ``.cpu().numpy()``, append to an
+                ``imageio.get_writer(..., codec="libx264")`` writer;
+* ``odyssey``   ``odyssey.render`` through the public API (batched, pipelined);
+* ``cli``       ``odyssey render`` as a command, wall time including start-up;
+* ``generator`` the same batches as odyssey, frames discarded on the device;
+* ``encoder``   the same frames, pre-rendered in memory, through odyssey's writer.
+
+Ratios, not seconds, are the claim: these machines are noisy. Usage:
+
+    python benchmarks/render_bench.py --case faces-256 --frames 600 --repeats 3
+    python benchmarks/render_bench.py --all
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+CASES = {
+    # name: (model, output size, output suffix, keyframe seeds)
+    "faces-256": ("dcgan-faces", 256, ".mp4"),
+    "faces-512": ("dcgan-faces", 512, ".mp4"),
+    "eyes-512": ("omniart-eyes", 512, ".mp4"),
+    "eyes-gif": ("omniart-eyes", 256, ".gif"),
+}
+MODES = ("baseline", "odyssey", "generator", "encoder")
+
+
+def build(case: str, frames: int):
+    """The model, trajectory and settings of a case (what every mode shares)."""
+    import odyssey
+
+    model, size, _ = CASES[case]
+    gen = odyssey.load_generator(model)
+    classes = ["amber", "blue", "green", "red"] if gen.info.conditional else None
+    path = odyssey.keyframe_path(gen, [11, 24, 35, 47], frames=frames, loop=True, interpolation="slerp", classes=classes)
+    return gen, path, odyssey.RenderSettings(size=size)
+
+
+def run_baseline(gen, path, settings, out: Path) -> None:
+    import imageio
+    import torch
+
+    from odyssey.renderer import output_size, to_uint8
+
+    size = output_size(gen.info, settings.size)
+    writer = imageio.get_writer(
+        out, fps=path.fps, codec="libx264", macro_block_size=1, pixelformat="yuv420p", ffmpeg_params=["-crf", "18", "-preset", "medium"]
+    )
+    with torch.no_grad():
+        for i in range(path.num_frames):
+            z = path.latents(i, i + 1)  # one frame's latent, interpolated per frame
+            labels = path.labels(i, i + 1)
+            image = gen.synthesize(z, labels, path.truncation(i, i + 1))  # batch 1
+            frame = to_uint8(image, gen.info.output_range, size, settings.resize)[0].cpu().numpy()
+            writer.append_data(frame)
+    writer.close()
+
+
+def run_odyssey(gen, path, settings, out: Path) -> None:
+    import odyssey
+
+    odyssey.render(gen, path, out, settings, crf=18, preset="medium", progress=False)
+
+
+def run_generator(gen, path, settings, out: Path) -> None:
+    from odyssey.renderer import Renderer
+
+    renderer = Renderer(gen, settings)
+    for first in range(0, path.num_frames, renderer.batch_size):
+        renderer.render_range(path, first, min(first + renderer.batch_size, path.num_frames))  # kept on the device, dropped
+
+
+def run_encoder(gen, path, settings, out: Path) -> float:
+    import numpy as np
+
+    from odyssey.renderer import Renderer
+    from odyssey.writers import VideoSpec, open_writer
+
+    renderer = Renderer(gen, settings)
+    frames = np.concatenate(list(renderer.batches(path)))  # pre-rendered, not timed
+    width, height = renderer.size
+    spec = VideoSpec(path=out, width=width, height=height, fps=path.fps, channels=renderer.channels, crf=18, preset="medium")
+    start = time.perf_counter()
+    with open_writer(spec) as writer:
+        for first in range(0, len(frames), renderer.batch_size):
+            writer.write(frames[first : first + renderer.batch_size])
+    return time.perf_counter() - start
+
+
+def worker(mode: str, case: str, frames: int) -> None:
+    """One measurement in this process; prints a JSON line."""
+    gen, path, settings = build(case, frames)
+    suffix = CASES[case][2]
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / f"out{suffix}"
+        start = time.perf_counter()
+        inner = {"baseline": run_baseline, "odyssey": run_odyssey, "generator": run_generator, "encoder": run_encoder}[mode](gen, path, settings, out)
+        seconds = inner if isinstance(inner, float) else time.perf_counter() - start
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"mode": mode, "seconds": seconds, "rss_mb": rss_mb}))
+
+
+def measure(mode: str, case: str, frames: int) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run(
+        [sys.executable, __file__, "--worker", mode, "--case", case, "--frames", str(frames)], env=env, capture_output=True, text=True
+    )
+    if done.returncode:
+        raise SystemExit(f"{mode} failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def measure_cli(case: str, frames: int) -> dict:
+    model, size, suffix = CASES[case]
+    with tempfile.TemporaryDirectory() as tmp:
+        path_file = Path(tmp) / "bench.yaml"
+        classes = "\n".join(f"    - {{seed: {s}, class: {c}}}" for s, c in zip([11, 24, 35, 47], ["amber", "blue", "green", "red"]))
+        keys = f"\n{classes}" if model == "omniart-eyes" else " [11, 24, 35, 47]"
+        path_file.write_text(f"model: {model}\nsize: {size}\npath:\n  loop: true\n  duration: {frames}f\n  keyframes:{keys}\n")
+        start = time.perf_counter()
+        subprocess.run(["odyssey", "render", str(path_file), "--quiet", "--out", str(Path(tmp) / f"o{suffix}")], check=True)
+        return {"mode": "cli", "seconds": time.perf_counter() - start, "rss_mb": float("nan")}
+
+
+def machine() -> str:
+    cpu = platform.processor() or "cpu"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import torch
+
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
+    return f"{cpu}, {os.cpu_count()} cores, {gpu}, torch {torch.__version__}"
+
+
+def report(case: str, frames: int, repeats: int, with_cli: bool) -> dict:
+    runs: dict[str, list[dict]] = {mode: [] for mode in MODES}
+    for _ in range(repeats):  # interleaved, so drift in machine load hits every mode alike
+        for mode in MODES:
+            runs[mode].append(measure(mode, case, frames))
+    med = {mode: statistics.median(r["seconds"] for r in rs) for mode, rs in runs.items()}
+    rss = {mode: max(r["rss_mb"] for r in rs) for mode, rs in runs.items()}
+    row = {
+        "case": case,
+        "frames": frames,
+        "repeats": repeats,
+        "seconds": {m: round(s, 3) for m, s in med.items()},
+        "fps": {m: round(frames / s, 1) for m, s in med.items()},
+        "speedup_vs_baseline": round(med["baseline"] / med["odyssey"], 2),
+        "e2e_over_max_gen_enc": round(med["odyssey"] / max(med["generator"], med["encoder"]), 3),
+        "e2e_over_sum_gen_enc": round(med["odyssey"] / (med["generator"] + med["encoder"]), 3),
+        "peak_rss_mb": {m: round(v) for m, v in rss.items()},
+    }
+    if with_cli:
+        row["cli_seconds"] = round(measure_cli(case, frames)["seconds"], 3)
+    return row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--case", choices=sorted(CASES), default="faces-256")
+    parser.add_argument("--frames", type=int, default=600)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--all", action="store_true", help="every case, plus the CLI once for faces-256")
+    parser.add_argument("--worker", choices=MODES, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        worker(args.worker, args.case, args.frames)
+        return
+    print(f"# {machine()}")
+    for case in sorted(CASES) if args.all else [args.case]:
+        print(json.dumps(report(case, args.frames, args.repeats, with_cli=case == "faces-256")), flush=True)
+
+
+if __name__ == "__main__":
+    main()
