@@ -239,11 +239,12 @@ def test_png_folder_gaining_other_files_while_writing_is_kept(tmp_path, frames, 
     assert listing(tmp_path) == ["frames"]
 
 
-def test_gif_second_pass_failure_cleans_up(tmp_path, frames, listing, monkeypatch) -> None:
+def test_gif_palette_failure_cleans_up(tmp_path, frames, listing, monkeypatch) -> None:
     path = tmp_path / "clip.gif"
     write_complete(path, frames(3, 24, 32))
     before = snapshot(path)
-    monkeypatch.setattr(gif_module, "PALETTEUSE", "[0:v][1:v]paletteuse=dither=nosuchdither")
+    bad = gif_module.PALETTE_FILTER.replace("dither=none", "dither=nosuchdither")
+    monkeypatch.setattr(gif_module, "PALETTE_FILTER", bad)
     with pytest.raises(FFmpegError, match="nosuchdither"):
         write_complete(path, frames(5, 24, 32))
     assert snapshot(path) == before
