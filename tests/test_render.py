@@ -98,3 +98,33 @@ def test_compiled_generator_matches_eager_with_padded_last_batch(faces_path):
     compiled = frames(gen, traj, batch_size=8, compile=True)
     assert compiled.shape == eager.shape
     assert int(np.abs(compiled.astype(int) - eager.astype(int)).max()) <= 1
+
+
+def test_out_of_memory_halves_the_batch_and_loses_no_frame(faces_path, monkeypatch):
+    gen, traj = faces_path
+    reference = frames(gen, traj, batch_size=16)
+    original = gen.synthesize
+    sizes = []
+
+    def tight_memory(latents, labels=None, truncation=None):
+        sizes.append(len(latents))
+        if len(latents) > 5:
+            raise torch.cuda.OutOfMemoryError("simulated")
+        return original(latents, labels, truncation)
+
+    monkeypatch.setattr(gen, "synthesize", tight_memory)
+    renderer = Renderer(gen, RenderSettings(batch_size=16))
+    out = np.concatenate(list(renderer.batches(traj)))
+    assert renderer.batch_size == 4 and sizes[:3] == [16, 8, 4]
+    assert out.shape == reference.shape and int(np.abs(out.astype(int) - reference.astype(int)).max()) <= 1
+
+
+def test_out_of_memory_at_batch_one_is_a_clear_error(faces_path, monkeypatch):
+    gen, traj = faces_path
+
+    def no_memory(*args, **kwargs):
+        raise torch.cuda.OutOfMemoryError("simulated")
+
+    monkeypatch.setattr(gen, "synthesize", no_memory)
+    with pytest.raises(RenderError, match="out of memory at batch size 1"):
+        list(Renderer(gen, RenderSettings(batch_size=2)).batches(traj))
