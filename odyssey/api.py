@@ -25,15 +25,17 @@ import torch
 from tqdm import tqdm
 
 from odyssey.adapters import describe, list_bundled, load_generator
-from odyssey.config import DEFAULT_RENDERS_DIR, OdysseyConfig, json_schema, load_config
+from odyssey.config import DEFAULT_RENDERS_DIR, OdysseyConfig, TruncationSpec, json_schema, load_config
 from odyssey.errors import PathError, WriterError
 from odyssey.models.base import Generator
 from odyssey.pipeline import run_pipeline, share_cpu
+from odyssey.measure import PathReport, measure_path
 from odyssey.planning import plan_trajectory
 from odyssey.preview import render_preview
 from odyssey.renderer import Renderer, RenderSettings, output_size
 from odyssey.trajectory import Keyframe, Timing, Trajectory, build_trajectory, resolve_timing
-from odyssey.writers import VideoSpec, find_ffmpeg, open_writer, output_format
+from odyssey.writers import VideoSpec, open_writer, output_format
+from odyssey.writers import check_output as check_destination
 
 __all__ = [
     "Job",
@@ -155,8 +157,7 @@ def load_job(path_file: str | Path, overrides: Sequence[str] = (), output: str |
     """
     config, out_path = load_config(path_file, list(overrides), output)
     if check_output:
-        output_format(out_path)
-        find_ffmpeg()
+        check_destination(out_path)
     spec = config.model
     generator = load_generator(spec.path, format=spec.format, options=spec.options)
     trajectory = plan_trajectory(config, generator)
@@ -173,11 +174,33 @@ def render_file(path_file: str | Path, overrides: Sequence[str] = (), output: st
     )  # fmt: skip
 
 
-def summarize(job: Job) -> dict:
-    """``odyssey check``: what a render of this job would do, as JSON-able data."""
+def summarize(job: Job, report: PathReport | None = None) -> dict:
+    """``odyssey check``: what a render of this job would do, and how its path moves, as JSON-able data.
+
+    ``diagnostics`` has the whole path and each leg: frames, mean and max latent step,
+    speed CV, the seam of a loop, joins between legs and latent norms against sqrt(D)
+    (see ``odyssey.paths.diagnostics``). Pass a ``report`` from ``measure_path`` to reuse
+    measurements (with image-space steps, when it has them).
+    """
+    from odyssey.paths import diagnose
+
     info = job.generator.info
     width, height = output_size(info, job.config.size)
     traj = job.trajectory
+    path = job.config.path
+    report = report or measure_path(traj)
+    diagnostics = diagnose(report.motion, traj.loop, traj.gaussian, traj.leg_ranges(), traj.leg_kinds)
+    if report.image_steps is not None:
+        steps = report.image_steps
+        moving = steps[steps > 0]
+        image = {"mean_step": float(steps.mean()) if steps.size else 0.0, "max_step": float(steps.max()) if steps.size else 0.0}
+        image["speed_cv"] = float(moving.std() / moving.mean()) if moving.size > 1 else None
+        if report.image_seam is not None and moving.size:
+            image["seam_ratio"] = float(report.image_seam / np.median(moving))
+        diagnostics["image"] = image
+    legs = path.legs or []
+    keyframes = len(path.keyframes) if path.keyframes is not None else sum(len(leg.keyframes) for leg in legs if leg.type == "keyframes")
+    truncation = job.config.truncation
     return {
         "path_file": str(job.source),
         "model": {
@@ -191,11 +214,17 @@ def summarize(job: Job) -> dict:
         "fps": traj.fps,
         "seconds": round(traj.seconds, 6),
         "loop": traj.loop,
-        "interpolation": job.config.path.interpolation,
-        "easing": job.config.path.easing,
-        "keyframes": len(job.config.path.keyframes),
+        "interpolation": path.interpolation,
+        "easing": path.easing,
+        "speed": path.speed,
+        "keyframes": keyframes,
         "keyframe_frames": traj.keyframe_frames(),
+        "legs": [{"type": kind, "frames": [a, b]} for kind, (a, b) in zip(traj.leg_kinds, traj.leg_ranges())],
         "truncation": traj.psi,
+        "truncation_curve": traj.psi_curve is not None,
+        "truncation_cutoff": traj.truncation_cutoff,
+        "truncation_centre": isinstance(truncation, TruncationSpec) and truncation.centre is not None,
+        "diagnostics": diagnostics,
         "output": str(job.output),
         "format": output_format(job.output),
         "size": [width, height],
@@ -248,3 +277,14 @@ def describe_models(source: str | None = None, format: str | None = None) -> lis
 def path_file_schema() -> dict:
     """``odyssey schema``: the JSON schema of path files."""
     return json_schema()
+
+
+def plot_motion(job: Job, output: str | Path) -> PathReport:
+    """``odyssey check --plot``: measure every frame (latent and image space) and draw the plot PNG."""
+    from odyssey.plot import draw_plot, save_plot
+
+    traj = job.trajectory
+    report = measure_path(traj, job.generator)
+    image = draw_plot(report, traj.fps, traj.seconds, traj.leg_ranges(), traj.leg_kinds, traj.gaussian)
+    save_plot(image, Path(output))
+    return report

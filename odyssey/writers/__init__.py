@@ -13,9 +13,9 @@ Leaving the ``with`` block normally finishes and moves the file into place; an e
 """
 
 from odyssey.writers.base import FrameWriter
-from odyssey.writers.factory import open_writer
+from odyssey.writers.factory import check_output, open_writer
 from odyssey.writers.ffmpeg import find_ffmpeg
 from odyssey.writers.formats import FORMATS, output_format
 from odyssey.writers.spec import VideoSpec
 
-__all__ = ["FORMATS", "FrameWriter", "VideoSpec", "find_ffmpeg", "open_writer", "output_format"]
+__all__ = ["FORMATS", "FrameWriter", "VideoSpec", "check_output", "find_ffmpeg", "open_writer", "output_format"]

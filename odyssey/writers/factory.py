@@ -7,6 +7,8 @@ its folder exists or can be created and is writable. Only then is ffmpeg started
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from odyssey.errors import WriterError
 from odyssey.writers.base import FrameWriter
 from odyssey.writers.ffmpeg import find_ffmpeg
@@ -14,6 +16,7 @@ from odyssey.writers.formats import output_format
 from odyssey.writers.gif import GifWriter
 from odyssey.writers.png import PngWriter
 from odyssey.writers.spec import VideoSpec
+from odyssey.writers.staging import prepare_folder
 from odyssey.writers.video import Mp4Writer, WebmWriter
 
 WRITERS: dict[str, type[FrameWriter]] = {
@@ -39,3 +42,17 @@ def open_writer(spec: VideoSpec) -> FrameWriter:
     writer_class = WRITERS[output_format(path, spec.format)]
     find_ffmpeg()
     return writer_class(spec, path)
+
+
+def check_output(path: Path) -> str:
+    """The checks ``open_writer`` makes that need no frame size: run them before a model loads.
+
+    Returns the output format. Creates the output folder if it is missing (as
+    ``open_writer`` would), so an unwritable destination fails in milliseconds, not
+    after the model has loaded.
+    """
+    path = path.expanduser()
+    fmt = output_format(path)
+    find_ffmpeg()
+    prepare_folder(path.parent)
+    return fmt
