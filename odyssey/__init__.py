@@ -7,6 +7,7 @@ Public API (see the README for a walk-through):
 * ``render(generator, trajectory, "out.mp4", RenderSettings(size=256))`` -> the output path
 * ``iter_frames(generator, trajectory)`` -> ``(B, H, W, C)`` uint8 batches
 * ``render_file("paths/faces-loop.yaml")`` -> what ``odyssey render`` does
+* ``train_vae("drawings/", "checkpoints/mine.safetensors", resolution=64)`` -> what ``odyssey train-vae`` does
 
 Names are imported on first use, so ``import odyssey.paths`` stays free of models,
 and ``odyssey --version`` does not load torch.
@@ -31,6 +32,7 @@ _EXPORTS = {
     "render_file": "odyssey.api",
     "save_array": "odyssey.api",
     "summarize": "odyssey.api",
+    "train_vae": "odyssey.vae.train",
     "OdysseyError": "odyssey.errors",
     "Generator": "odyssey.models.base",
     "ModelInfo": "odyssey.models.base",

@@ -20,6 +20,8 @@ from typer.core import TyperGroup
 
 from odyssey import __version__, api
 from odyssey.errors import OdysseyError
+from odyssey.vae.options import TrainOptions
+from odyssey.vae.train import train_vae as train_vae_run
 
 
 class _Group(TyperGroup):
@@ -89,9 +91,17 @@ def render(
 
 
 @app.command()
-def check(path_file: PathFile, set_: SetOption = None, out: OutOption = None, json_: JsonOption = False) -> None:
-    """Validate a path file and print the plan: model, frames, duration, output."""
-    summary = api.summarize(api.load_job(path_file, set_ or (), out))
+def check(
+    path_file: PathFile,
+    set_: SetOption = None,
+    out: OutOption = None,
+    json_: JsonOption = False,
+    plot: Annotated[Optional[Path], typer.Option("--plot", help="Also draw latent speed, image speed and latent norm over time into this PNG.")] = None,
+) -> None:
+    """Validate a path file and print the plan (model, frames, legs, output) and how it moves."""
+    job = api.load_job(path_file, set_ or (), out)
+    report = api.plot_motion(job, plot) if plot is not None else None
+    summary = api.summarize(job, report)
     if json_:
         typer.echo(json.dumps(summary, indent=2))
         return
@@ -100,7 +110,18 @@ def check(path_file: PathFile, set_: SetOption = None, out: OutOption = None, js
     typer.echo(f"{summary['path_file']}: ok")
     typer.echo(f"  model     {model['name']} ({model['family']}, {model['resolution'][1]}x{model['resolution'][0]}, latent {model['latent_shape']}{classes})")
     typer.echo(f"  path      {summary['keyframes']} keyframes, {summary['interpolation']}, easing {summary['easing']}, {'loop' if summary['loop'] else 'no loop'}")
+    legs = ", ".join(f"{leg['type']} {leg['frames'][0]}-{leg['frames'][1]}" for leg in summary["legs"])
+    typer.echo(f"  legs      {legs}")
     typer.echo(f"  frames    {summary['frames']} at {summary['fps']:g} fps = {summary['seconds']:g} s")
+    whole = summary["diagnostics"]["path"]
+    motion = f"mean step {whole['mean_step']:.3g}, max {whole['max_step']:.3g}, speed CV {whole['speed_cv'] if whole['speed_cv'] is None else round(whole['speed_cv'], 3)}"
+    if whole.get("seam_ratio") is not None:
+        motion += f", seam ratio {whole['seam_ratio']:.3f}"
+    if "norm_mean_ratio" in whole:
+        motion += f", norm {whole['norm_mean_ratio']:.3f} sqrt(D) (min {whole['norm_min_ratio']:.3f})"
+    typer.echo(f"  motion    {motion}")
+    if plot is not None:
+        typer.echo(f"  plot      {plot}")
     typer.echo(f"  output    {summary['output']} ({summary['format']}, {summary['size'][0]}x{summary['size'][1]})")
 
 
@@ -151,6 +172,52 @@ def models(
 def schema() -> None:
     """Print the JSON schema of path files (for editor completion and validation)."""
     typer.echo(json.dumps(api.path_file_schema(), indent=2))
+
+
+_VAE = TrainOptions()
+
+
+@app.command("train-vae")
+def train_vae(
+    images_dir: Annotated[Path, typer.Argument(help="Folder of training images (PNG, JPEG, ...; subfolders too).", show_default=False)],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The model file to write each epoch, e.g. checkpoints/mine.safetensors.")],
+    resolution: Annotated[int, typer.Option("--resolution", "-r", help="Square size in px: 32, 64, 128 or 256.")] = _VAE.resolution,
+    gray: Annotated[bool, typer.Option("--gray/--rgb", help="Grayscale (1 channel) or RGB.")] = _VAE.grayscale,
+    latent: Annotated[int, typer.Option("--latent", help="Latent size (z dimensions).")] = _VAE.latent_dim,
+    beta: Annotated[float, typer.Option("--beta", help="KL weight after warm-up (1 = standard VAE).")] = _VAE.beta,
+    epochs: Annotated[int, typer.Option("--epochs", "-e", help="Epochs in all (with --resume: up to this many).")] = _VAE.epochs,
+    batch_size: Annotated[int, typer.Option("--batch-size", "-b")] = _VAE.batch_size,
+    lr: Annotated[float, typer.Option("--lr", help="Adam learning rate.")] = _VAE.lr,
+    seed: Annotated[int, typer.Option("--seed", help="Seed for weights, split, batches, noise: same seed, same model.")] = _VAE.seed,
+    device: Annotated[str, typer.Option("--device", help="auto | cpu | cuda | mps")] = _VAE.device,
+    flip: Annotated[bool, typer.Option("--flip/--no-flip", help="Random horizontal flips.")] = _VAE.flip,
+    val_split: Annotated[float, typer.Option("--val-split", help="Fraction of images held out for validation.")] = _VAE.val_split,
+    loss: Annotated[str, typer.Option("--loss", help="Reconstruction loss: mse | l1 | bce.")] = _VAE.loss,
+    kl_warmup: Annotated[float, typer.Option("--kl-warmup", help="Epochs over which the KL weight ramps up from 0.")] = _VAE.kl_warmup,
+    clip: Annotated[float, typer.Option("--clip", help="Gradient-norm clipping.")] = _VAE.clip,
+    width: Annotated[int, typer.Option("--width", help="Channels of the first layer (doubling per level).")] = _VAE.width,
+    amp: Annotated[bool, typer.Option("--amp/--no-amp", help="Mixed precision on CUDA.")] = _VAE.amp,
+    samples: Annotated[Optional[Path], typer.Option("--samples", help="Folder for the per-epoch PNGs (default: next to --out, NAME-epochs/).")] = None,
+    meta: Annotated[Optional[list[str]], typer.Option("--meta", metavar="KEY=VALUE", help="Model metadata: name, description, source, licence.")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue the run saved at --out (repeat its options; raise --epochs).")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Train a VAE on a folder of images, then render paths through it (model: the --out file)."""
+    fields = dict(item.partition("=")[::2] for item in meta or [])
+    if set(fields) - {"name", "description", "source", "licence"}:
+        raise typer.BadParameter("give --meta as name=..., description=..., source=... or licence=...", param_hint="--meta")
+    try:
+        result = train_vae_run(
+            images_dir, out, resume=resume, progress=not quiet, resolution=resolution, grayscale=gray, latent_dim=latent,
+            beta=beta, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, device=device, flip=flip, val_split=val_split,
+            loss=loss, kl_warmup=kl_warmup, clip=clip, width=width, amp=amp, samples_dir=str(samples) if samples else None, **fields,
+        )
+    except KeyboardInterrupt:
+        click.secho(f"interrupted: {out} keeps the last finished epoch, if one finished; go on with --resume", fg="yellow", err=True)
+        raise typer.Exit(130) from None
+    last = result.history[-1] if result.history else {}
+    loss_text = f", val loss {last['val_loss']:.4g}" if "val_loss" in last else ""
+    typer.echo(f"wrote {result.model} ({result.epochs} epochs, {result.step} steps{loss_text}) in {result.seconds:.0f} s; sheets in {result.samples}")
 
 
 # Typer turns `set_` / `json_` / `format_` into --set-/--json-; the explicit names above win.

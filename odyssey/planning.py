@@ -2,7 +2,13 @@
 
 This is the only place where config fields meet the model: seeds become latents through
 ``Generator.seed_latent`` (on the CPU), ``vector:`` files are read and checked against
-the model's latent shape, class names become indices. Every error names the field.
+the model's latent shape, ``image:`` pictures are encoded by a VAE (``odyssey.vae.keyframes``),
+class names become indices. Every error names the field.
+
+``plan_trajectory`` builds the path's legs with ``odyssey.plan_legs`` (a path with only
+``keyframes:`` is one keyframes leg), lays them on frames, and adds truncation: psi as a
+number or a curve over time, and a centre, applied in the trajectory for models without a
+w space (z is scaled toward it) or carried for the generator otherwise.
 """
 
 from __future__ import annotations
@@ -12,10 +18,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from odyssey.config import KeyframeSpec, OdysseyConfig
+from odyssey.config import KeyframeSpec, OdysseyConfig, TruncationSpec
 from odyssey.errors import ConfigError, PathError
 from odyssey.models.base import Generator, ModelInfo
-from odyssey.trajectory import Keyframe, Trajectory, build_trajectory, resolve_timing
+from odyssey.paths import ValueCurve
+from odyssey.trajectory import Keyframe, Trajectory
 
 
 def load_vector(file: Path, latent_shape: tuple[int, ...], field: str) -> torch.Tensor:
@@ -74,6 +81,10 @@ def _keyframe(
 ) -> Keyframe:
     if spec.vector is not None:
         latent = load_vector(Path(spec.vector), generator.info.latent_shape, f"{field}.vector")
+    elif spec.image is not None:  # a picture, encoded by a VAE to the mean of q(z|x)
+        from odyssey.vae.keyframes import image_latent
+
+        latent = image_latent(Path(spec.image), generator, f"{field}.image")
     else:
         seed = spec.seed if spec.seed is not None else config.seed + index
         latent = generator.seed_latent(seed)
@@ -88,28 +99,53 @@ def _keyframe(
 
 def plan_trajectory(config: OdysseyConfig, generator: Generator) -> Trajectory:
     """The trajectory ``odyssey render`` draws for this config and model."""
-    keyframes = keyframes_from_config(config, generator)
-    path = config.path
-    fps = config.fps
+    from odyssey.plan_legs import plan_path_legs  # it uses this module's helpers
+
+    truncation = config.truncation
+    spec = truncation if isinstance(truncation, TruncationSpec) else TruncationSpec(psi=truncation)
+    curve_points = spec.curve(config.fps)
+    psi = float(spec.psi) if curve_points is None else float(np.median([v for _, v in curve_points]))
+    builder = plan_path_legs(config, generator, psi)
+    duration = config.path.duration
     try:
-        timing = resolve_timing(
-            keyframes,
-            loop=path.loop,
-            default_hold=path.hold.to_seconds(fps),
-            default_transition=path.transition.to_seconds(fps) if path.transition else None,
-            total_seconds=path.duration.seconds if path.duration else None,
-            total_frames=path.duration.frames if path.duration else None,
-            fps=fps,
-        )
-        return build_trajectory(
-            keyframes,
-            fps=fps,
-            loop=path.loop,
-            interpolation=path.interpolation,
-            easing=path.easing,
-            timing=timing,
-            num_classes=generator.info.num_classes,
-            psi=config.truncation,
-        )
+        path = builder.build(duration.frames if duration is not None and duration.frames is not None else None)
     except PathError as exc:
-        raise ConfigError(f"path: {exc}") from None
+        raise ConfigError(f"path.loop: {exc}") from None
+    try:
+        curve = None if curve_points is None else ValueCurve(curve_points, path.total_seconds if path.loop else None)
+    except PathError as exc:
+        raise ConfigError(f"truncation.psi: {exc}") from None
+    centre, cutoff, in_latents = _truncation_centre(spec, config, generator)
+    return Trajectory(
+        path=path,
+        fps=config.fps,
+        psi=psi,
+        keyframe_labels=[],
+        psi_curve=curve,
+        truncation_centre=centre,
+        centre_in_latents=in_latents,
+        truncation_cutoff=cutoff,
+        gaussian=True,
+    )
+
+
+def _truncation_centre(spec: TruncationSpec, config: OdysseyConfig, generator: Generator) -> tuple[torch.Tensor | None, int | None, bool]:
+    """(centre latent or None, cutoff, apply the centre in the trajectory?) for this model.
+
+    A model without a w space truncates by scaling z toward 0 (or toward the centre,
+    applied in the trajectory); a layer cutoff needs a model with layers and a w space.
+    """
+    if spec.centre is None and spec.cutoff is None:
+        return None, None, False
+    probe = generator.seed_latent(config.seed)[None]
+    with torch.inference_mode():
+        has_w = generator.map(probe) is not None
+    if spec.cutoff is not None and not has_w:
+        raise ConfigError(
+            f"truncation.cutoff: model {generator.info.name} has no w space or synthesis layers, so a layer cutoff "
+            "does not apply; remove it (psi alone scales z toward the centre)"
+        )
+    centre = None
+    if spec.centre is not None:
+        centre = _keyframe(spec.centre, 0, "truncation.centre", config, generator, None, config.fps).latent
+    return centre, spec.cutoff, centre is not None and not has_w

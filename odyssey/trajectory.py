@@ -1,10 +1,17 @@
 """A planned trajectory: latents, soft labels and truncation as pure functions of frame index.
 
 This is the hand-off between planning and rendering. It holds no model and reads no
-files: keyframe latents come in as tensors. Because every frame is a pure function of
+files: latents come in as tensors and legs. Because every frame is a pure function of
 its global index, a render is a sequence of independent frame ranges ``[start, end)``:
 any split of ``[0, num_frames)`` gives exactly the same frames (the basis for resumed
 and multi-machine renders).
+
+Truncation: ``truncation(start, end)`` is the psi (n,) the generator applies (a
+constant or a curve over time). A custom centre for a model without a w space is
+applied here instead, as c + psi (z - c) in ``latents``, and psi is then 1 for the
+generator; ``path_latents`` gives the latents before truncation (for diagnostics).
+``truncation_cutoff`` and ``truncation_centre`` are carried for generators with layers
+and a w space, which apply them themselves.
 """
 
 from __future__ import annotations
@@ -12,10 +19,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Sequence
 
+import numpy as np
 import torch
 
 from odyssey.errors import PathError
-from odyssey.paths import KeyframePath, Timeline
+from odyssey.paths import CompositePath, KeyframesLeg, PathBuilder, ValueCurve
 
 DEFAULT_TRANSITION_SECONDS = 2.0
 
@@ -100,10 +108,15 @@ class Trajectory:
     truncation(start, end) -> (n,) psi per frame
     """
 
-    path: KeyframePath
+    path: CompositePath
     fps: float
     psi: float = 1.0
     keyframe_labels: list[int | None] = field(default_factory=list)
+    psi_curve: ValueCurve | None = None
+    truncation_centre: torch.Tensor | None = None  # (*latent_shape), the latent psi pulls toward
+    centre_in_latents: bool = False  # apply the centre here (models without a w space)
+    truncation_cutoff: int | None = None  # layers from this index on are not truncated (w-space models)
+    gaussian: bool = True  # the path's space is N(0, I): norms are judged against sqrt(D)
 
     @property
     def num_frames(self) -> int:
@@ -121,36 +134,102 @@ class Trajectory:
     def loop(self) -> bool:
         return self.path.loop
 
-    def keyframe_frames(self) -> list[int]:
-        """The frame index at which each keyframe is first shown."""
-        return self.path.timeline.keyframe_frames()
+    @property
+    def leg_kinds(self) -> list[str]:
+        return [timed.leg.kind for timed in self.path.legs]
 
-    def _check(self, start: int, end: int) -> None:
+    def keyframe_frames(self) -> list[int]:
+        """The frame index at which each keyframe (and each other leg's start) is first shown."""
+        return self.path.keyframe_frames()
+
+    def leg_ranges(self) -> list[tuple[int, int]]:
+        """Frame range ``[start, end)`` of each leg, in order."""
+        return self.path.leg_ranges()
+
+    def frame_seconds(self, index: torch.Tensor) -> np.ndarray:
+        """Time on the path's time line (seconds) of frames ``index`` (n,) -> (n,)."""
+        frames = index.numpy().astype(np.float64)
+        span = self.num_frames if self.loop else max(self.num_frames - 1, 1)
+        return frames * self.path.total_seconds / span
+
+    def _index(self, start: int, end: int | None) -> torch.Tensor:
+        end = self.num_frames if end is None else end
         if not 0 <= start <= end <= self.num_frames:
             raise PathError(f"frame range [{start}, {end}) is outside the path's {self.num_frames} frames")
+        return torch.arange(start, end, dtype=torch.long)
+
+    def _psi(self, index: torch.Tensor) -> torch.Tensor:
+        if self.psi_curve is None:
+            return torch.full((index.numel(),), float(self.psi), dtype=torch.float32)
+        return torch.from_numpy(self.psi_curve(self.frame_seconds(index))).to(torch.float32)
+
+    def _truncated(self, latents: torch.Tensor, psi: torch.Tensor) -> torch.Tensor:
+        if not self.centre_in_latents or self.truncation_centre is None:
+            return latents
+        centre = self.truncation_centre.to(latents.dtype)[None]  # (1, *latent_shape)
+        scale = psi.to(latents.dtype).reshape(-1, *([1] * (latents.ndim - 1)))  # (n, 1, ...)
+        return centre + scale * (latents - centre)
+
+    def _generator_psi(self, psi: torch.Tensor) -> torch.Tensor:
+        return torch.ones_like(psi) if self.centre_in_latents and self.truncation_centre is not None else psi
 
     def at(self, indices: Sequence[int]) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor]:
         """Latents, labels and psi of arbitrary frames (e.g. a preview's picks)."""
         index = torch.as_tensor(list(indices), dtype=torch.long)
         if index.numel() and (int(index.min()) < 0 or int(index.max()) >= self.num_frames):
             raise PathError(f"frame indices must lie in [0, {self.num_frames})")
-        psi = torch.full((index.numel(),), float(self.psi), dtype=torch.float32)
-        return self.path.latents(index), self.path.labels(index), psi
+        psi = self._psi(index)
+        return self._truncated(self.path.latents(index), psi), self.path.labels(index), self._generator_psi(psi)
+
+    def path_latents(self, start: int = 0, end: int | None = None) -> torch.Tensor:
+        """Latents of frames [start, end) before any truncation: (n, *latent_shape) float32."""
+        return self.path.latents(self._index(start, end))
 
     def latents(self, start: int = 0, end: int | None = None) -> torch.Tensor:
-        end = self.num_frames if end is None else end
-        self._check(start, end)
-        return self.path.latents_range(start, end)
+        index = self._index(start, end)
+        return self._truncated(self.path.latents(index), self._psi(index))
 
     def labels(self, start: int = 0, end: int | None = None) -> torch.Tensor | None:
-        end = self.num_frames if end is None else end
-        self._check(start, end)
-        return self.path.labels_range(start, end)
+        return self.path.labels(self._index(start, end))
+
+    def psi_values(self, start: int = 0, end: int | None = None) -> torch.Tensor:
+        """The truncation psi of frames [start, end), (n,), wherever it is applied."""
+        return self._psi(self._index(start, end))
 
     def truncation(self, start: int = 0, end: int | None = None) -> torch.Tensor:
-        end = self.num_frames if end is None else end
-        self._check(start, end)
-        return torch.full((end - start,), float(self.psi), dtype=torch.float32)
+        """The psi (n,) the generator applies (1 where the centre was applied in ``latents``)."""
+        return self._generator_psi(self._psi(self._index(start, end)))
+
+
+def keyframes_leg(
+    builder: PathBuilder,
+    keyframes: Sequence[Keyframe],
+    timing: Timing,
+    *,
+    interpolation: str,
+    easing: str,
+    num_classes: int,
+    speed: str = "natural",
+    measure=None,
+) -> None:
+    """Add a path's only leg, through ``keyframes``, to ``builder`` (loops return to key 0)."""
+    if not keyframes:
+        raise PathError("a path needs at least one keyframe")
+    if builder.loop and len(keyframes) < 2:
+        raise PathError("a loop needs at least 2 keyframes: add keyframes or set loop: false")
+    shapes = {tuple(k.latent.shape) for k in keyframes}
+    if len(shapes) != 1:
+        raise PathError(f"keyframe latents differ in shape: {sorted(shapes)}")
+    keys = np.stack([k.latent.detach().to("cpu", torch.float32).reshape(-1).double().numpy() for k in keyframes])  # (K, D)
+    labels = None
+    if num_classes:
+        missing = [i for i, k in enumerate(keyframes) if k.label is None]
+        if missing:
+            raise PathError(f"keyframe {missing[0]} has no class, and the model is conditional: give each keyframe a class (or a default class)")
+        labels = np.eye(num_classes)[[k.label for k in keyframes]]  # (K, C)
+    leg = KeyframesLeg(keys, interpolation, periodic=builder.loop, labels=labels)
+    open_moves = [k.duration is None for k in keyframes[: len(timing.transitions)]]
+    builder.add(leg, timing.transitions, timing.holds, open_moves, easing, speed, measure, marks=range(len(keyframes)))
 
 
 def build_trajectory(
@@ -167,19 +246,7 @@ def build_trajectory(
     """Keyframes + timing -> a ``Trajectory``. Labels are one-hot per keyframe, mixed softly."""
     if not keyframes:
         raise PathError("a path needs at least one keyframe")
-    if loop and len(keyframes) < 2:
-        raise PathError("a loop needs at least 2 keyframes: add keyframes or set loop: false")
-    shapes = {tuple(k.latent.shape) for k in keyframes}
-    if len(shapes) != 1:
-        raise PathError(f"keyframe latents differ in shape: {sorted(shapes)}")
     timing = timing or resolve_timing(keyframes, loop=loop, fps=fps)
-    timeline = Timeline.build(len(keyframes), fps, loop, timing.holds, timing.transitions, timing.total_frames)
-    keys = torch.stack([k.latent.detach().to("cpu", torch.float32) for k in keyframes])  # (K, *latent_shape)
-    labels = None
-    if num_classes:
-        missing = [i for i, k in enumerate(keyframes) if k.label is None]
-        if missing:
-            raise PathError(f"keyframe {missing[0]} has no class, and the model is conditional: give each keyframe a class (or a default class)")
-        labels = torch.nn.functional.one_hot(torch.tensor([k.label for k in keyframes]), num_classes).float()  # (K, C)
-    path = KeyframePath(keys, timeline, interpolation=interpolation, easing=easing, labels=labels)
-    return Trajectory(path=path, fps=fps, psi=psi, keyframe_labels=[k.label for k in keyframes])
+    builder = PathBuilder(tuple(keyframes[0].latent.shape), fps, loop)
+    keyframes_leg(builder, keyframes, timing, interpolation=interpolation, easing=easing, num_classes=num_classes)
+    return Trajectory(path=builder.build(timing.total_frames), fps=fps, psi=psi, keyframe_labels=[k.label for k in keyframes])

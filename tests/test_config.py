@@ -39,6 +39,19 @@ def test_shorthands_and_defaults(tmp_path):
         ("path: {keyframes: [{seed: 1, vector: a.npy}]}", "give either 'seed' or 'vector'"),
         ("size: [0, 5]\npath: {keyframes: [1]}", "size: sizes must be between"),
         ("path: {keyframes: [1], interpolation: cubic}", "path.interpolation:"),
+        ("path: {legs: [{type: wlak}]}", "path.legs.0.type: unknown leg type 'wlak'; did you mean 'walk'?"),
+        ("path: {legs: [{duration: 2}]}", "path.legs.0: give the leg a type: keyframes, walk"),
+        ("path: {legs: [{type: walk, corelation: 2}]}", "path.legs.0.corelation: unknown key 'corelation'; did you mean 'correlation'?"),
+        ("path: {legs: [{type: circle, origin: {sed: 3}}]}", "path.legs.0.origin.sed: unknown key 'sed'; did you mean 'seed'?"),
+        ("path: {legs: [{type: circle, radius: 3}]}", "path.legs.0.radius: Input should be less than or equal to 1"),
+        ("path: {legs: [{type: circle, axes: [1]}]}", "path.legs.0.axes: List should have at least 2 items"),
+        ("path: {legs: [{type: direction, direction: up}]}", "path.legs.0.direction: a direction is 'pca:K'"),
+        ("path: {legs: [{type: lissajous, frequency: [1.5, 2]}]}", "path.legs.0.frequency.0:"),
+        ("path: {keyframes: [1], legs: [{type: hold}]}", "path: give either keyframes"),
+        ("path: {loop: true}", "path: give either keyframes"),
+        ("truncation: {psy: 0.7}\npath: {keyframes: [1]}", "truncation.psy: unknown key 'psy'; did you mean 'psi'?"),
+        ("truncation: {psi: [[0, 1.0], [2, 3.0]]}\npath: {keyframes: [1]}", "truncation.psi: psi values lie between 0 and 2"),
+        ("truncation: 3\npath: {keyframes: [1]}", "truncation: Input should be less than or equal to 2"),
     ],
 )
 def test_errors_name_file_and_field(tmp_path, text, expected):
@@ -98,8 +111,12 @@ def test_relative_files_resolve_against_path_file(tmp_path):
 def test_schema_is_json_and_advertises_shorthands():
     schema = json.loads(json.dumps(json_schema()))
     assert schema["additionalProperties"] is False
-    keyframes = schema["$defs"]["PathSpec"]["properties"]["keyframes"]
+    keyframes = next(s for s in schema["$defs"]["PathSpec"]["properties"]["keyframes"]["anyOf"] if s.get("type") == "array")
     assert {"type": "integer", "minimum": 0} in keyframes["items"]["anyOf"]
+    legs = next(s for s in schema["$defs"]["PathSpec"]["properties"]["legs"]["anyOf"] if s.get("type") == "array")
+    assert set(legs["items"]["discriminator"]["mapping"]) == {"keyframes", "walk", "noise-loop", "circle", "lissajous", "polyline", "direction", "hold"}
+    walk_duration = json.dumps(schema["$defs"]["WalkLeg"]["properties"]["duration"])
+    assert '"type": "string"' in walk_duration and "Duration" in walk_duration  # "2s" / "60f" shorthands
     assert any(s.get("type") == "string" for s in schema["properties"]["model"]["anyOf"])
     for name, prop in schema["properties"].items():
         assert prop.get("description"), f"field {name} has no description"
@@ -108,7 +125,10 @@ def test_schema_is_json_and_advertises_shorthands():
 def test_every_field_has_a_description():
     from odyssey import config
 
-    for model in (config.OdysseyConfig, config.PathSpec, config.KeyframeSpec, config.ModelSpec, config.VideoSpec, config.Duration):
+    legs = (config.KeyframesLeg, config.WalkLeg, config.NoiseLoopLeg, config.CircleLeg, config.LissajousLeg, config.PolylineLeg, config.DirectionLeg, config.HoldLeg)
+    others = (config.OdysseyConfig, config.PathSpec, config.KeyframeSpec, config.ModelSpec, config.VideoSpec, config.Duration, config.AxisSpec, config.TruncationSpec)
+    for model in others + legs:
+        assert model.model_config.get("extra") == "forbid", model.__name__
         for name, field in model.model_fields.items():
             assert field.description, f"{model.__name__}.{name}"
 
@@ -116,3 +136,55 @@ def test_every_field_has_a_description():
 def test_validate_accepts_full_model_spec():
     cfg = validate({"model": {"path": "x.pth", "format": "dcgan", "options": {"nz": 100}}, "path": {"keyframes": [1]}}, "t")
     assert cfg.model.format == "dcgan"
+
+
+def test_legs_shorthands_and_defaults(tmp_path):
+    text = """
+path:
+  legs:
+    - {type: keyframes, keyframes: [1, {seed: 2, hold: 6f}], interpolation: spherical}
+    - {type: walk, duration: 3}
+    - {type: circle, origin: 5, axes: [7, "pca:2"], duration: '90f', speed: constant}
+    - {type: hold, duration: 1}
+"""
+    cfg, _ = load_config(write(tmp_path, text))
+    keyframes, walk, circle, hold = cfg.path.legs
+    assert [k.seed for k in keyframes.keyframes] == [1, 2] and keyframes.interpolation == "spherical"
+    assert walk.correlation == 1.0 and walk.smoothness == 2 and walk.loop is None and walk.speed is None
+    assert circle.origin.seed == 5 and circle.axes[0].seed == 7 and circle.axes[1].direction == "pca:2"
+    assert circle.duration == Duration(frames=90) and hold.duration == Duration(seconds=1.0)
+    assert cfg.path.speed == "natural" and cfg.path.keyframes is None
+
+
+def test_leg_files_resolve_against_the_path_file(tmp_path):
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    text = """
+truncation: {psi: 0.8, centre: {vector: c.npy}}
+path:
+  legs:
+    - {type: polyline, file: drawing.csv, axes: [{vector: a.npy}, dir.npy], duration: 2}
+    - {type: direction, direction: pca:1, duration: 1}
+    - {type: keyframes, keyframes: [{vector: k.npy}]}
+"""
+    cfg, _ = load_config(write(sub, text))
+    poly, direction, keys = cfg.path.legs
+    assert Path(poly.file) == sub / "drawing.csv"
+    assert Path(poly.axes[0].vector) == sub / "a.npy" and Path(poly.axes[1].direction) == sub / "dir.npy"
+    assert direction.direction == "pca:1"
+    assert Path(keys.keyframes[0].vector) == sub / "k.npy"
+    assert Path(cfg.truncation.centre.vector) == sub / "c.npy"
+
+
+def test_truncation_forms(tmp_path):
+    plain, _ = load_config(write(tmp_path, "truncation: 0.7\npath: {keyframes: [1]}"))
+    assert plain.truncation == 0.7
+    full, _ = load_config(write(tmp_path, "truncation: {psi: [[0, 1], ['60f', 0.5], [4, 1]], cutoff: 8, centre: 12}\npath: {keyframes: [1]}", "q.yaml"))
+    assert full.truncation.curve(30.0) == [(0.0, 1.0), (2.0, 0.5), (4.0, 1.0)]
+    assert full.truncation.cutoff == 8 and full.truncation.centre.seed == 12
+
+
+def test_overrides_reach_into_legs(tmp_path):
+    path = write(tmp_path, "path: {legs: [{type: walk, duration: 2}, {type: hold, duration: 1}]}")
+    cfg, _ = load_config(path, ["path.legs.0.correlation=0.25", "path.legs.1.duration=30f"])
+    assert cfg.path.legs[0].correlation == 0.25 and cfg.path.legs[1].duration == Duration(frames=30)

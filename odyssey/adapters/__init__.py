@@ -1,14 +1,19 @@
 """Checkpoint adapters: turn a file (or a bundled model's name) into a ``Generator``.
 
 Importing this package registers the built-in adapters, in the order sniffing tries
-them: ``native`` (odyssey ``.safetensors``), then ``dcgan`` (raw torch.save state dicts).
+them: ``native`` (odyssey ``.safetensors``), then ``dcgan`` (raw torch.save state dicts),
+then ``torchscript`` (decoder archives); ``factory`` (your Python code) is never sniffed.
+Native files of architecture ``vae`` (``odyssey train-vae``) load through ``adapters.vae``.
 """
 
-from odyssey.adapters import dcgan, native
+from odyssey.adapters import dcgan, factory, native, torchscript, vae
 from odyssey.adapters.bundled import BUNDLED, checkpoints_dir, list_bundled
 from odyssey.adapters.registry import adapters, describe, load_generator, register
 
 register(native.ADAPTER)
 register(dcgan.ADAPTER)
+register(torchscript.ADAPTER)
+register(factory.ADAPTER)
+native.ARCHITECTURES["vae"] = vae.ARCHITECTURE
 
 __all__ = ["BUNDLED", "adapters", "checkpoints_dir", "describe", "list_bundled", "load_generator", "register"]

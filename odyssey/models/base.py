@@ -19,6 +19,8 @@ from typing import Any
 
 import torch
 
+from odyssey.errors import OdysseyError
+
 
 @dataclass(frozen=True)
 class ModelInfo:
@@ -88,6 +90,15 @@ class Generator(ABC):
     def map(self, latents: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor | None:
         """Map latents into an intermediate space (StyleGAN's w); None where there is none."""
         return None
+
+    def encode(self, images: torch.Tensor) -> torch.Tensor:
+        """Images ``(N, C, H, W)`` in ``info.output_range`` at ``info.resolution`` -> latents
+        ``(N, *latent_shape)``: the mean of q(z|x). Only models with an encoder (VAEs) have one.
+        """
+        raise OdysseyError(
+            f"model {self.info.name} ({self.info.family}) has no encoder, so it cannot turn images into "
+            "latents; use a VAE for image keyframes, or seed/vector keyframes with this model"
+        )
 
     @abstractmethod
     def to(self, device: torch.device | str) -> "Generator":

@@ -1,22 +1,58 @@
-"""Pure-math latent paths: interpolation, easing, frame timing, and keyframe paths.
+"""Pure-math latent paths: interpolation, easing, timing, legs and their composition.
 
-Tensors in, tensors out. This package knows nothing about models, configs or files;
-the only odyssey module it imports is ``odyssey.errors`` (for ``PathError``).
+Tensors and arrays in, tensors and arrays out. This package knows nothing about
+models, configs or files; the only odyssey module it imports is ``odyssey.errors``
+(for ``PathError``). Model-aware work (seeds, PCA directions, image-space speed) is
+done by ``odyssey.planning``, which hands plain vectors and callables in here.
 """
 
+from odyssey.paths.builder import SPEEDS, PathBuilder
+from odyssey.paths.composite import CompositePath, Piece, TimedLeg
+from odyssey.paths.curve import ValueCurve
+from odyssey.paths.diagnostics import Motion, diagnose
 from odyssey.paths.easing import EASINGS, get_easing
+from odyssey.paths.fourier import FourierLoopLeg, noise_variances, walk_variances
 from odyssey.paths.interpolate import cubic_spline, lerp, slerp
+from odyssey.paths.keyframe_leg import KEYFRAME_INTERPOLATIONS, KeyframesLeg
 from odyssey.paths.keyframes import INTERPOLATIONS, KeyframePath
+from odyssey.paths.legs import DirectionLeg, HoldLeg, Leg, Start, on_shell
+from odyssey.paths.plane import PlaneLeg, circle, lissajous, polyline
+from odyssey.paths.spherical import SphericalSpline
 from odyssey.paths.timeline import Timeline, frame_count
+from odyssey.paths.walk import WalkLeg
 
 __all__ = [
     "EASINGS",
     "INTERPOLATIONS",
+    "KEYFRAME_INTERPOLATIONS",
+    "SPEEDS",
+    "CompositePath",
+    "DirectionLeg",
+    "FourierLoopLeg",
+    "HoldLeg",
     "KeyframePath",
+    "KeyframesLeg",
+    "Leg",
+    "Motion",
+    "PathBuilder",
+    "Piece",
+    "PlaneLeg",
+    "SphericalSpline",
+    "Start",
+    "TimedLeg",
     "Timeline",
+    "ValueCurve",
+    "WalkLeg",
+    "circle",
     "cubic_spline",
+    "diagnose",
     "frame_count",
     "get_easing",
     "lerp",
+    "lissajous",
+    "noise_variances",
+    "on_shell",
+    "polyline",
     "slerp",
+    "walk_variances",
 ]

@@ -145,9 +145,13 @@ def slerp(a: Tensor, b: Tensor, t: Tensor, eps: float = 1e-4) -> Tensor:
 
 
 class _Spline:
-    """A fitted C2 cubic through keys (K, D) at knots 0..K-1 (or 0..K when looping)."""
+    """A fitted C2 cubic through keys (K, D) at knots 0..K-1 (or 0..K when looping).
 
-    def __init__(self, keys: Tensor, loop: bool) -> None:
+    ``start_velocity`` (D,), per unit of u, clamps the slope at key 0 of a non-looping
+    curve (the end stays natural): a path continuing another leg's motion.
+    """
+
+    def __init__(self, keys: Tensor, loop: bool, start_velocity: np.ndarray | None = None) -> None:
         if not isinstance(keys, Tensor) or keys.ndim != 2 or keys.shape[0] < 1:
             shape = tuple(keys.shape) if isinstance(keys, Tensor) else type(keys).__name__
             raise PathError(f"cubic_spline: keys must be a (K, D) tensor with K >= 1; got {shape}")
@@ -166,7 +170,11 @@ class _Spline:
             self.curve = CubicSpline(knots, values, axis=0, bc_type="periodic")
         else:
             knots = np.arange(k, dtype=np.float64)
-            self.curve = CubicSpline(knots, self.keys, axis=0, bc_type="natural")
+            bc: object = "natural"
+            if start_velocity is not None:  # continue another leg's motion: clamp the first slope
+                v = np.asarray(start_velocity, dtype=np.float64).reshape(-1)
+                bc = ((1, v), (2, np.zeros_like(v)))
+            self.curve = CubicSpline(knots, self.keys, axis=0, bc_type=bc)
 
     def __call__(self, u: Tensor) -> Tensor:
         """Evaluate at positions u (N,) in keyframe units -> (N, D) in the keys' dtype."""

@@ -76,6 +76,27 @@ def _round_frames(durations: Sequence[float], fps: float) -> int:
         return int(product.to_integral_value(rounding=decimal.ROUND_HALF_UP))
 
 
+def piece_bounds(durations: Sequence[float], num_frames: int, loop: bool) -> tuple[float, ...]:
+    """Boundaries of consecutive pieces in frame units: (P,) seconds -> (P + 1,) floats.
+
+    The whole time line spans ``num_frames`` frame units in a loop (frame T would be
+    frame 0 again) and ``num_frames - 1`` otherwise (the last frame is the end). A
+    boundary within rounding error of a whole frame is snapped onto it, so float noise
+    never moves a frame across it; boundaries never decrease.
+    """
+    span = num_frames if loop else num_frames - 1  # frame units of the total
+    total = math.fsum(durations)
+    if num_frames <= 1 or total <= 0:
+        return tuple(0.0 for _ in range(len(durations) + 1))
+    bounds = []
+    for j in range(len(durations) + 1):
+        b = math.fsum(durations[:j]) * span / total
+        nearest = round(b)
+        bounds.append(float(nearest) if abs(b - nearest) <= _SNAP * max(1.0, b) else b)
+    bounds[-1] = float(span)
+    return tuple(np.maximum.accumulate(np.asarray(bounds)).tolist())
+
+
 @dataclass(frozen=True)
 class Timeline:
     """Maps frame indices [0, num_frames) to (from key, to key, progress s).
@@ -173,18 +194,7 @@ class Timeline:
         return pieces
 
     def _frame_bounds(self) -> tuple[float, ...]:
-        durations = [piece[0] for piece in self._pieces()]
-        span = self.num_frames if self.loop else self.num_frames - 1  # frame units of total
-        total = math.fsum(durations)
-        if self.num_frames == 1 or total <= 0:
-            return tuple(0.0 for _ in range(len(durations) + 1))
-        bounds = []
-        for j in range(len(durations) + 1):
-            b = math.fsum(durations[:j]) * span / total
-            nearest = round(b)
-            bounds.append(float(nearest) if abs(b - nearest) <= _SNAP * max(1.0, b) else b)
-        bounds[-1] = float(span)
-        return tuple(np.maximum.accumulate(np.asarray(bounds)).tolist())
+        return piece_bounds([piece[0] for piece in self._pieces()], self.num_frames, self.loop)
 
     @property
     def total_seconds(self) -> float:
