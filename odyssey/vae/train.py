@@ -142,6 +142,8 @@ def train_vae(
     _make_folder(out)
     if data.skipped:
         say(skipped_summary(data.skipped, len(data.files) + len(data.skipped)))
+    if saved is None and state_path(out).exists():
+        say(f"note: starting afresh; {out} and its training state will be replaced (add --resume to continue them)")
     if saved is not None and saved.get("data") != _fingerprint(data, root):
         say(f"note: {root} changed since the run being resumed; the split and batches differ from an uninterrupted run")
     train_idx, val_idx = split_indices(len(data.files), opts.val_split, opts.seed)
