@@ -9,7 +9,8 @@ same frames of the same model at the same output size:
                 ``imageio.get_writer(..., codec="libx264")`` writer;
 * ``odyssey``   ``odyssey.render`` through the public API (batched, pipelined);
 * ``cli``       ``odyssey render`` as a command, wall time including start-up;
-* ``generator`` the same batches as odyssey, frames discarded on the device;
+* ``generator`` the same batches as odyssey, with the same torch thread setting
+                (``share_cpu``), frames discarded on the device;
 * ``encoder``   the same frames, pre-rendered in memory, through odyssey's writer.
 
 Ratios, not seconds, are the claim: these machines are noisy. Usage:
@@ -88,11 +89,13 @@ def run_odyssey(gen, path, settings, out: Path) -> None:
 
 
 def run_generator(gen, path, settings, out: Path) -> None:
+    from odyssey.pipeline import share_cpu
     from odyssey.renderer import Renderer
 
     renderer = Renderer(gen, settings)
-    for first in range(0, path.num_frames, renderer.batch_size):
-        renderer.render_range(path, first, min(first + renderer.batch_size, path.num_frames))  # kept on the device, dropped
+    with share_cpu(renderer.device):  # the thread setting odyssey.render uses, so the parts add up to the whole
+        for first in range(0, path.num_frames, renderer.batch_size):
+            renderer.render_range(path, first, min(first + renderer.batch_size, path.num_frames))  # kept on the device, dropped
 
 
 def run_encoder(gen, path, settings, out: Path) -> float:

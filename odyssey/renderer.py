@@ -124,8 +124,9 @@ def _quantise(values: torch.Tensor) -> torch.Tensor:
 class Renderer:
     """Draws frames of trajectories with one generator on one device.
 
-    On CUDA each batch's frames are copied to pinned host memory on a side stream while
-    the next batch is computed (one batch in flight), so the copy costs no GPU time.
+    On CUDA the weights are stored channels-last, and each batch's frames are copied to
+    pinned host memory on a side stream while the next batch is computed (one batch in
+    flight), so the copy costs no GPU time.
     With ``settings.compile`` the generator runs under ``torch.compile`` and the last
     batch is padded to full size, so shapes never change and nothing recompiles.
     """
@@ -135,6 +136,8 @@ class Renderer:
         self.device = select_device(self.settings.device)
         self.dtype = autocast_dtype(self.settings.precision, self.device)
         self.generator = generator.to(self.device)
+        if self.device.type == "cuda":
+            self.generator.use_channels_last()  # tensor-core convolutions; outputs follow the weights' format
         self.size = output_size(generator.info, self.settings.size)
         self.batch_size = self.settings.batch_size or auto_batch_size(self.size, self.device)
         self._synthesize = torch.compile(generator.synthesize, dynamic=False) if self.settings.compile else generator.synthesize

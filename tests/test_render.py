@@ -128,3 +128,11 @@ def test_out_of_memory_at_batch_one_is_a_clear_error(faces_path, monkeypatch):
     monkeypatch.setattr(gen, "synthesize", no_memory)
     with pytest.raises(RenderError, match="out of memory at batch size 1"):
         list(Renderer(gen, RenderSettings(batch_size=2)).batches(traj))
+
+
+def test_channels_last_weights_give_the_same_frames(faces_path):
+    gen, traj = faces_path  # the renderer stores weights channels-last on CUDA; the frames must not change
+    before = frames(gen, traj)
+    gen.use_channels_last()
+    assert gen.net.blocks[0].conv.weight.is_contiguous(memory_format=torch.channels_last)
+    assert int(np.abs(frames(gen, traj).astype(int) - before.astype(int)).max()) <= 1

@@ -2,7 +2,8 @@
 
 The files live in the repository's top-level ``checkpoints/`` folder (next to the
 ``odyssey`` package), or wherever the ``ODYSSEY_CHECKPOINTS`` environment variable
-points. ``checkpoints/convert_bundled.py`` rebuilds them from the original PyPI wheels;
+points. ``checkpoints/convert_bundled.py`` rebuilds the GANs from the original PyPI wheels and
+``checkpoints/build_vae_digits.py`` retrains the VAE;
 ``checkpoints/PROVENANCE.md`` records their origin, hashes and licences.
 """
 
@@ -20,6 +21,7 @@ ENV_VAR = "ODYSSEY_CHECKPOINTS"
 BUNDLED: dict[str, str] = {
     "dcgan-faces": "dcgan-faces.safetensors",  # 64x64 RGB synthetic faces (DigiFace1M), nz=100
     "omniart-eyes": "omniart-eyes.safetensors",  # 128x128 painted eyes, 8 colour classes, nz=100
+    "vae-digits": "vae-digits.safetensors",  # 32x32 grayscale handwritten digits, a VAE trained by `odyssey train-vae`
 }
 
 

@@ -30,8 +30,8 @@ from torch import nn
 
 from odyssey.adapters.dcgan_raw import find_layout, infer_conditioning
 from odyssey.adapters.registry import Adapter
-from odyssey.errors import CheckpointError, RenderError
-from odyssey.models.base import Generator, ModelInfo
+from odyssey.errors import CheckpointError
+from odyssey.models.base import ModelInfo, ModuleGenerator
 from odyssey.models.checkpoint import load_torch_file, looks_like_torch_file
 
 KERNEL = 4
@@ -100,7 +100,7 @@ def build_dcgan_net(kwargs: Mapping[str, Any]) -> DCGANNet:
     return DCGANNet(**kwargs)
 
 
-class DCGANGenerator(Generator):
+class DCGANGenerator(ModuleGenerator):
     """A ``DCGANNet`` behind the ``Generator`` interface; latent_shape ``(nz,)``.
 
     Truncation scales z toward the prior mean 0 (``z * psi``), which is the whole of
@@ -117,15 +117,6 @@ class DCGANGenerator(Generator):
         self.net = net.float().eval().requires_grad_(False).to("cpu")
         self.info = info
         self.device = torch.device("cpu")
-
-    def to(self, device: torch.device | str) -> DCGANGenerator:
-        target = torch.device(device)
-        try:
-            self.net.to(target)
-        except (RuntimeError, AssertionError) as exc:  # e.g. "Torch not compiled with CUDA enabled"
-            raise RenderError(f"cannot move {self.info.name} to {target}: {exc}") from exc
-        self.device = target
-        return self
 
     def synthesize(
         self,
@@ -161,9 +152,6 @@ class DCGANGenerator(Generator):
             raise ValueError(f"{self.info.name} is unconditional and takes no labels")
         with torch.no_grad():
             return self.net(z.reshape(n, -1, 1, 1))  # (N, C, H, W) in [-1, 1]
-
-    def parameters_dtype(self) -> torch.dtype:
-        return next(self.net.parameters()).dtype
 
 
 def load_strict(net: nn.Module, state_dict: Mapping[str, torch.Tensor], path: Path) -> None:

@@ -93,11 +93,12 @@ def _select(path: Path) -> tuple[list[Adapter], list[str]]:
         if _sniff(adapter, path):
             accepted.append(adapter)
             continue
-        named = (
-            "suffix matches"
-            if adapter in by_name
-            else f"suffix {suffix or '(none)'} not in {'/'.join(adapter.suffixes)}"
-        )
+        if adapter in by_name:
+            named = "suffix matches"
+        elif adapter.suffixes:
+            named = f"suffix {suffix or '(none)'} not in {'/'.join(adapter.suffixes)}"
+        else:
+            named = f"used only when asked for with format: {adapter.name}"
         refusals.append(f"{adapter.name} ({named}; contents are not {adapter.description})")
     return accepted, refusals
 

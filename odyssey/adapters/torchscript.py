@@ -23,8 +23,8 @@ PyTorch has deprecated TorchScript (``torch.jit``) in favour of ``torch.export``
 saved with it still load, and this adapter keeps them usable.
 
 Files ending in ``.ts``, ``.torchscript``, ``.ptl`` or ``.jit`` are recognised by name;
-a TorchScript ``.pt``/``.pth`` needs ``format: torchscript`` (those suffixes mean raw
-state dicts to the dcgan adapter).
+a TorchScript ``.pt``/``.pth`` is recognised by its contents (the dcgan adapter, which
+owns those suffixes, declines TorchScript archives).
 """
 
 from __future__ import annotations

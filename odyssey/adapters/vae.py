@@ -24,7 +24,7 @@ from torch import nn
 
 from odyssey.adapters.native import Architecture
 from odyssey.errors import RenderError
-from odyssey.models.base import Generator, ModelInfo
+from odyssey.models.base import ModelInfo, ModuleGenerator
 from odyssey.vae.model import VAENet, build_vae_net
 
 Decode = Callable[[torch.Tensor], torch.Tensor]
@@ -39,7 +39,7 @@ def frozen(net: nn.Module) -> nn.Module:
     return net
 
 
-class DecoderGenerator(Generator):
+class DecoderGenerator(ModuleGenerator):
     """A decoder (and optionally an encoder) behind the ``Generator`` interface; see the module docstring.
 
     ``net`` is the module that owns the weights (moved by ``to``); ``decode`` maps
@@ -57,15 +57,6 @@ class DecoderGenerator(Generator):
     @property
     def has_encoder(self) -> bool:
         return self._encode is not None
-
-    def to(self, device: torch.device | str) -> DecoderGenerator:
-        target = torch.device(device)
-        try:
-            self.net.to(target)
-        except (RuntimeError, AssertionError) as exc:  # e.g. "Torch not compiled with CUDA enabled"
-            raise RenderError(f"cannot move {self.info.name} to {target}: {exc}") from exc
-        self.device = target
-        return self
 
     def synthesize(
         self, latents: torch.Tensor, labels: torch.Tensor | None = None, truncation: torch.Tensor | None = None
@@ -99,9 +90,6 @@ class DecoderGenerator(Generator):
         with torch.no_grad():
             mean = self._encode(x)
         return mean.float().reshape(x.shape[0], *self.info.latent_shape)  # (N, *latent_shape)
-
-    def parameters_dtype(self) -> torch.dtype:
-        return next(iter(self.net.parameters()), torch.empty(0)).dtype
 
 
 def wrap_vae(net: VAENet, info: ModelInfo) -> DecoderGenerator:

@@ -19,7 +19,7 @@ from typing import Any
 
 import torch
 
-from odyssey.errors import OdysseyError
+from odyssey.errors import OdysseyError, RenderError
 
 
 @dataclass(frozen=True)
@@ -120,3 +120,31 @@ class Generator(ABC):
     def parameters_dtype(self) -> torch.dtype:
         """The dtype of the wrapped network's weights (float32 after loading)."""
         return torch.float32
+
+    def use_channels_last(self) -> None:
+        """Store 4-D weights channels-last (faster convolutions on CUDA tensor cores). Default: nothing."""
+
+
+class ModuleGenerator(Generator):
+    """A ``Generator`` whose weights live in one ``nn.Module``, ``self.net``.
+
+    Moving between devices, the weights' dtype and their memory format are handled here
+    once for every family built on a module (DCGAN, VAE decoders).
+    """
+
+    net: torch.nn.Module
+
+    def to(self, device: torch.device | str) -> "ModuleGenerator":
+        target = torch.device(device)
+        try:
+            self.net.to(target)
+        except (RuntimeError, AssertionError) as exc:  # e.g. "Torch not compiled with CUDA enabled"
+            raise RenderError(f"cannot move {self.info.name} to {target}: {exc}") from exc
+        self.device = target
+        return self
+
+    def parameters_dtype(self) -> torch.dtype:
+        return next(iter(self.net.parameters()), torch.empty(0)).dtype
+
+    def use_channels_last(self) -> None:
+        self.net.to(memory_format=torch.channels_last)

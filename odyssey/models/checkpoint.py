@@ -232,7 +232,11 @@ _LEGACY_MAGIC = b"\x8a\x0a" + (0x1950A86A20F9469CFC6C).to_bytes(10, "little")
 
 
 def looks_like_torch_file(path: str | Path) -> bool:
-    """Cheap check of the first bytes: a torch.save zip archive or a legacy torch pickle."""
+    """Cheap check of the first bytes: a torch.save zip archive or a legacy torch pickle.
+
+    TorchScript archives (``torch.jit.save``: ``constants.pkl`` and ``code/``) are zips
+    with a ``data.pkl`` too, but they are programs, not state dicts: not claimed here.
+    """
     try:
         with open(path, "rb") as handle:
             head = handle.read(16)
@@ -241,9 +245,11 @@ def looks_like_torch_file(path: str | Path) -> bool:
     if head.startswith(_ZIP_MAGIC):
         try:
             with zipfile.ZipFile(path) as archive:
-                return any(name.endswith("data.pkl") for name in archive.namelist())
+                names = archive.namelist()
         except (zipfile.BadZipFile, OSError):
             return False
+        scripted = any(n.endswith("/constants.pkl") for n in names) and any("/code/" in n for n in names)
+        return not scripted and any(name.endswith("data.pkl") for name in names)
     return len(head) >= 14 and head[0] == 0x80 and head[2:14] == _LEGACY_MAGIC
 
 

@@ -81,10 +81,10 @@ def test_a_torchscript_decoder_with_embedded_declaration_loads_by_its_suffix(tmp
 
 @SCRIPTING
 @pytest.mark.filterwarnings("ignore:'torch.load' received a zip file that looks like a TorchScript archive")
-def test_torchscript_declaration_from_options_and_pt_files_need_the_format(tmp_path: Path) -> None:
+def test_torchscript_declaration_from_options_and_pt_files_found_by_contents(tmp_path: Path) -> None:
     path, _ = _scripted(tmp_path, "dec.pt", None)
-    with pytest.raises(CheckpointError):
-        load_generator(path)  # .pt means a raw state dict to the dcgan adapter
+    with pytest.raises(CheckpointError, match="must declare latent_shape and output_range"):
+        load_generator(path)  # a .pt TorchScript archive: the dcgan adapter declines, torchscript takes it
     with pytest.raises(CheckpointError, match="must declare latent_shape and output_range; add e.g. options"):
         load_generator(path, format="torchscript")
     gen = load_generator(path, format="torchscript", options={"latent_shape": [6], "output_range": [-1, 1]})

@@ -1,0 +1,39 @@
+"""Path files: the typed, validated description of one render.
+
+A path file is YAML a person writes by hand. It is read, overridden from the command
+line and validated once, here, into an ``OdysseyConfig``; nothing below this layer
+sees YAML or raw dicts. Precedence is stated in one function, ``load_config``:
+command line (``--out``, ``--set key.sub=value``) > the file > the defaults below.
+
+Durations are a number of seconds (``2.5``) or a string with a unit (``"2.5s"``,
+``"75f"`` for frames). Relative file names in the file resolve against the file's
+folder; ``--out`` resolves against the current directory.
+"""
+
+from odyssey.config.fields import DEFAULT_MODEL, DEFAULT_RENDERS_DIR, Duration, DurationField
+from odyssey.config.legs import (
+    LEG_TYPES,
+    AxisSpec,
+    CircleLeg,
+    DirectionLeg,
+    HoldLeg,
+    Interpolation,
+    KeyframeSpec,
+    KeyframesLeg,
+    LissajousLeg,
+    NoiseLoopLeg,
+    PathSpec,
+    PolylineLeg,
+    Speed,
+    TruncationSpec,
+    WalkLeg,
+)
+from odyssey.config.loading import _set_override, format_validation_error, json_schema, load_config, read_yaml, validate
+from odyssey.config.spec import ModelSpec, OdysseyConfig, VideoSpec
+
+__all__ = [
+    "DEFAULT_MODEL", "DEFAULT_RENDERS_DIR", "LEG_TYPES", "AxisSpec", "CircleLeg", "DirectionLeg", "Duration",
+    "DurationField", "HoldLeg", "Interpolation", "KeyframeSpec", "KeyframesLeg", "LissajousLeg", "ModelSpec",
+    "NoiseLoopLeg", "OdysseyConfig", "PathSpec", "PolylineLeg", "Speed", "TruncationSpec", "VideoSpec", "WalkLeg",
+    "_set_override", "format_validation_error", "json_schema", "load_config", "read_yaml", "validate",
+]  # fmt: skip

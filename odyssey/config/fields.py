@@ -1,0 +1,71 @@
+"""Shared field types of path files: durations (seconds or frames), shorthands, strict models."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+
+DEFAULT_MODEL = "dcgan-faces"
+DEFAULT_RENDERS_DIR = Path("renders")
+
+_DURATION = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(s|sec|f|frames?)?\s*$")
+
+
+class Duration(BaseModel):
+    """A span of time given in seconds or in frames (exactly one of the two)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    seconds: float | None = Field(None, ge=0, description="Length in seconds.")
+    frames: int | None = Field(None, ge=0, description="Length in frames.")
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> "Duration":
+        if (self.seconds is None) == (self.frames is None):
+            raise ValueError("give a duration in seconds or in frames, e.g. 2.5 or '60f'")
+        return self
+
+    def to_seconds(self, fps: float) -> float:
+        return self.seconds if self.seconds is not None else (self.frames or 0) / fps
+
+
+def _parse_duration(value: Any) -> Any:
+    """``2``/``2.5``/``"2.5s"`` -> seconds, ``"75f"`` -> frames; anything else passes on."""
+    if isinstance(value, bool):
+        raise ValueError("a duration is a number of seconds or a string like '2s' or '48f'")
+    if isinstance(value, (int, float)):
+        return {"seconds": float(value)}
+    if isinstance(value, str):
+        match = _DURATION.match(value)
+        if not match:
+            raise ValueError(f"cannot read {value!r} as a duration; write seconds like 2.5 or '2.5s', or frames like '60f'")
+        number, unit = match.groups()
+        if unit and unit.startswith("f"):
+            if "." in number:
+                raise ValueError(f"a frame count must be whole: {value!r}")
+            return {"frames": int(number)}
+        return {"seconds": float(number)}
+    return value
+
+
+def _seeds_to_keyframes(value: Any) -> Any:
+    """A bare number in the keyframe list is shorthand for ``{seed: N}``."""
+    if isinstance(value, list):
+        return [{"seed": v} if isinstance(v, int) and not isinstance(v, bool) else v for v in value]
+    return value
+
+
+def _name_to_model(value: Any) -> Any:
+    """``model: NAME`` is shorthand for ``model: {path: NAME}``."""
+    return {"path": value} if isinstance(value, str) else value
+
+
+DurationField = Annotated[Duration, BeforeValidator(_parse_duration)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+

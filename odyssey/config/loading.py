@@ -1,0 +1,249 @@
+"""Reading a path file: YAML, --set overrides, one-line validation errors, file resolution, schema.
+
+Precedence is stated in one function, ``load_config``: command line > file > defaults.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from odyssey.errors import ConfigError
+from odyssey.config.fields import DEFAULT_MODEL, DEFAULT_RENDERS_DIR, _DURATION
+from odyssey.config.legs import LEG_TYPES, TruncationSpec
+from odyssey.config.spec import OdysseyConfig
+
+
+def _set_override(data: dict, assignment: str) -> None:
+    """Apply one ``key.sub=value`` (value parsed as YAML; list items by index) to ``data``."""
+    key, sep, raw = assignment.partition("=")
+    if not sep or not key.strip():
+        raise ConfigError(f"--set {assignment!r}: write key=value, e.g. --set fps=12 or --set path.loop=false")
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else None
+    except yaml.YAMLError:
+        value = raw
+    node: Any = data
+    parts = key.strip().split(".")
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        if isinstance(node, list):
+            if not part.isdigit() or int(part) >= len(node):
+                raise ConfigError(f"--set {key}: {'.'.join(parts[:i]) or 'list'} has no item {part!r} (it has {len(node)})")
+            index = int(part)
+            if last:
+                node[index] = value
+            else:
+                if isinstance(node[index], int):  # a bare seed becomes a keyframe mapping
+                    node[index] = {"seed": node[index]}
+                node = node[index]
+        elif isinstance(node, dict):
+            if last:
+                node[part] = value
+            else:
+                if part == "model" and not isinstance(node.get(part), dict):
+                    node[part] = {"path": node.get(part) or DEFAULT_MODEL}
+                node = node.setdefault(part, {})
+        else:
+            raise ConfigError(f"--set {key}: {'.'.join(parts[:i])} is a value, not a section")
+
+
+def _models_in(annotation: Any) -> dict[str, type[BaseModel]]:
+    """Models inside an annotation like ``list[LegSpec] | None``, by class name and by ``type`` tag."""
+    found: dict[str, type[BaseModel]] = {}
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        found[annotation.__name__] = annotation
+        tag = annotation.model_fields.get("type")
+        for value in getattr(tag.annotation, "__args__", ()) if tag else ():
+            found[str(value)] = annotation
+        return found
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found.update(_models_in(arg))
+    for meta in getattr(annotation, "__metadata__", ()) or ():
+        found.update(_models_in(meta) if isinstance(meta, type) else {})
+    return found
+
+
+def _walk(loc: tuple) -> tuple[tuple, type[BaseModel] | None]:
+    """``loc`` without pydantic's union labels and tags, and the config section it ends in."""
+    section: type[BaseModel] | None = OdysseyConfig
+    choices: dict[str, type[BaseModel]] = {}
+    clean: list = []
+    for part in loc:
+        if isinstance(part, int):
+            clean.append(part)
+            continue
+        field = None
+        if section is not None:
+            field = next((f for n, f in section.model_fields.items() if part in (n, f.alias)), None)
+        if field is not None:
+            clean.append(part)
+            choices = _models_in(field.annotation)
+            section = next(iter(set(choices.values()))) if len(set(choices.values())) == 1 else None
+        elif part in choices:  # a union member's tag or class name: not a key the user wrote
+            section = choices[part]
+        else:  # a label such as 'constrained-float'
+            section = None
+    return tuple(clean), section
+
+
+def _field_names(loc: tuple) -> list[str]:
+    """The keys the config section at ``loc`` accepts (by alias), for 'did you mean'."""
+    _, section = _walk(loc[:-1])
+    return [f.alias or n for n, f in section.model_fields.items()] if section is not None else []
+
+
+def _user_loc(error: dict) -> tuple:
+    """Where an error is, as the keys the user wrote (an unknown key is kept as written)."""
+    loc = tuple(error["loc"])
+    if error["type"] == "extra_forbidden":
+        return _walk(loc[:-1])[0] + loc[-1:]
+    return _walk(loc)[0]
+
+
+def format_validation_error(err: ValidationError, source: str) -> str:
+    """One line: the file, the field, what is wrong, and the fix."""
+    errors = err.errors()
+    # Unknown keys first; then the deepest error (in a union, the branch that matched best).
+    first = min(errors, key=lambda e: (e["type"] != "extra_forbidden", -len(_user_loc(e))))
+    loc = _user_loc(first)
+    where = ".".join(str(p) for p in loc) or "(top level)"
+    kind = first["type"]
+    if kind == "extra_forbidden":
+        names = _field_names(tuple(first["loc"]))
+        close = difflib.get_close_matches(str(loc[-1]), names, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else f"allowed here: {', '.join(names)}"
+        message = f"unknown key '{loc[-1]}'; {hint}"
+    elif kind == "missing":
+        message = "this field is required"
+    elif kind == "union_tag_invalid":
+        tag = str(first["ctx"].get("tag"))
+        close = difflib.get_close_matches(tag, LEG_TYPES, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else f"types: {', '.join(LEG_TYPES)}"
+        where, message = f"{where}.type", f"unknown leg type '{tag}'; {hint}"
+    elif kind == "union_tag_not_found":
+        message = f"give the leg a type: {', '.join(LEG_TYPES)}"
+    else:
+        message = first["msg"].removeprefix("Value error, ")
+    locs = {_user_loc(e) for e in errors}
+    problems = {a for a in locs if not any(len(b) > len(a) and b[: len(a)] == a for b in locs)}  # drop failed union parents
+    more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+    return f"{source}: {where}: {message}{more}"
+
+
+def read_yaml(path: Path) -> dict:
+    """The raw mapping of a path file; ConfigError naming the file on any problem."""
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such path file; check the name (examples are in paths/)")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{path}:{where}: invalid YAML ({problem}); fix the syntax there") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the path file ({exc})") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: a path file must be a mapping with at least 'path: {{keyframes: [...]}}'")
+    return data
+
+
+def validate(data: dict, source: str) -> OdysseyConfig:
+    try:
+        return OdysseyConfig.model_validate(data)
+    except ValidationError as err:
+        raise ConfigError(format_validation_error(err, source)) from None
+
+
+def load_config(
+    path: Path | str,
+    overrides: list[str] | tuple[str, ...] = (),
+    output: Path | str | None = None,
+) -> tuple[OdysseyConfig, Path]:
+    """Read, override and validate a path file. Precedence: CLI > file > defaults.
+
+    Returns the config with every relative file name made absolute, and the resolved
+    output path (``--out`` > ``output:`` in the file > ``renders/<stem>.mp4``).
+    """
+    path = Path(path)
+    data = read_yaml(path)
+    for assignment in overrides:
+        _set_override(data, assignment)
+    source = f"{path}" + (" (with --set overrides)" if overrides else "")
+    config = validate(data, source)
+    base = path.resolve().parent
+    if output is not None:
+        out_path = Path(output).expanduser().resolve()
+    elif config.output:
+        out_path = (base / Path(config.output).expanduser()).resolve()
+    else:
+        out_path = (DEFAULT_RENDERS_DIR / f"{path.stem}.mp4").resolve()
+    return _resolve_files(config, base), out_path
+
+
+def _resolve_files(config: OdysseyConfig, base: Path) -> OdysseyConfig:
+    """Make model files and every file a path names (vectors, drawings, directions) absolute
+    against the path file's folder."""
+    spec = config.model
+    model_file = base / Path(spec.path).expanduser()
+    model = spec.model_copy(update={"path": str(model_file)}) if _looks_like_file(spec.path) else spec
+    path = _with_files(config.path, base)
+    truncation = _with_files(config.truncation, base) if isinstance(config.truncation, TruncationSpec) else config.truncation
+    return config.model_copy(update={"model": model, "path": path, "truncation": truncation})
+
+
+_FILE_FIELDS = ("vector", "file", "direction", "image")
+
+
+def _with_files(node: Any, base: Path) -> Any:
+    """A copy of a config section with relative file fields made absolute (``pca:K`` is left alone)."""
+    if isinstance(node, list):
+        return [_with_files(item, base) for item in node]
+    if not isinstance(node, BaseModel):
+        return node
+    update = {}
+    for name in type(node).model_fields:
+        value = getattr(node, name)
+        if name in _FILE_FIELDS and isinstance(value, str) and not value.startswith("pca:"):
+            update[name] = str(base / Path(value).expanduser())
+        elif isinstance(value, (BaseModel, list)):
+            update[name] = _with_files(value, base)
+    return node.model_copy(update=update) if update else node
+
+
+def _looks_like_file(name: str) -> bool:
+    return "/" in name or "\\" in name or Path(name).suffix != ""
+
+
+def json_schema() -> dict:
+    """The JSON schema of path files, for editors (yaml-language-server and others)."""
+    schema = OdysseyConfig.model_json_schema(by_alias=True)
+    schema["title"] = "odyssey path file"
+    # Advertise the shorthands that the before-validators accept, wherever the models appear.
+    duration = {"anyOf": [{"type": "number", "minimum": 0}, {"type": "string", "pattern": _DURATION.pattern}, {"$ref": "#/$defs/Duration"}]}
+    seed = {"type": "integer", "minimum": 0}
+    shorthands = {
+        "#/$defs/Duration": duration,
+        "#/$defs/KeyframeSpec": {"anyOf": [seed, {"$ref": "#/$defs/KeyframeSpec"}]},
+        "#/$defs/AxisSpec": {"anyOf": [seed, {"type": "string"}, {"$ref": "#/$defs/AxisSpec"}]},
+    }
+
+    def widen(node: Any) -> Any:
+        if isinstance(node, dict):
+            if set(node) == {"$ref"} and node["$ref"] in shorthands:
+                return shorthands[node["$ref"]]
+            return {k: widen(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [widen(v) for v in node]
+        return node
+
+    schema["$defs"] = {name: widen(d) for name, d in schema.get("$defs", {}).items()}
+    schema["properties"]["model"] = {"anyOf": [{"type": "string"}, {"$ref": "#/$defs/ModelSpec"}]}
+    for name, field in OdysseyConfig.model_fields.items():  # pydantic drops descriptions beside a bare $ref
+        schema["properties"][field.alias or name].setdefault("description", field.description)
+    return schema

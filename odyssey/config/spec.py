@@ -1,0 +1,61 @@
+"""The whole path file: model, output, render and encoder settings around the path."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BeforeValidator, Field, field_validator
+
+from odyssey.config.fields import DEFAULT_MODEL, _Strict, _name_to_model
+from odyssey.config.legs import PathSpec, TruncationSpec
+
+
+class ModelSpec(_Strict):
+    """A model given in full: file or bundled name, optional format and adapter options."""
+
+    path: str = Field(..., description="A bundled model name (see `odyssey models`) or a checkpoint file (relative to this file).")
+    format: str | None = Field(None, description="Force an adapter (e.g. 'native', 'dcgan') instead of guessing from the name and contents.")
+    options: dict[str, Any] = Field(default_factory=dict, description="Adapter options, e.g. {nz: 100, num_classes: 8} for a raw DCGAN.")
+
+
+class VideoSpec(_Strict):
+    """Encoder settings."""
+
+    crf: int | None = Field(None, ge=0, le=63, description="Quality (lower is better): MP4 default 18, WebM default 32.")
+    preset: Literal["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"] = Field(
+        "medium", description="x264 speed/size trade-off for MP4."
+    )
+    codec: Literal["libx264", "h264_nvenc", "hevc_nvenc", "auto"] = Field(
+        "libx264", description="MP4 encoder: libx264, NVIDIA's h264_nvenc/hevc_nvenc, or auto (NVENC when it works here, else libx264)."
+    )
+    threads: int | None = Field(None, ge=1, le=64, description="Encoder threads; default: chosen so the encoder does not starve the generator on the CPU.")
+
+
+class OdysseyConfig(_Strict):
+    """A whole render: model, path, timing, output."""
+
+    model: Annotated[ModelSpec, BeforeValidator(_name_to_model)] = Field(ModelSpec(path=DEFAULT_MODEL), description="A bundled model name, a checkpoint file, or {path, format, options}.")
+    seed: int = Field(0, ge=0, description="Base seed: keyframes without seed or vector use seed + their index.")
+    fps: float = Field(30.0, gt=0, le=240, description="Frames per second of the output.")
+    output: str | None = Field(None, description="Output file (.mp4, .webm, .gif) or a folder for PNG frames. Default: renders/<path file name>.mp4 in the current folder.")
+    size: Union[int, tuple[int, int], None] = Field(None, description="Output size: N (width N, height by aspect) or [width, height]. Default: the model's native size.")
+    resize: Literal["nearest", "bilinear", "bicubic", "area"] = Field("bicubic", description="Filter for resizing frames to the output size.")
+    truncation: Union[Annotated[float, Field(ge=0.0, le=2.0)], TruncationSpec] = Field(
+        1.0, description="Truncation psi: <1 pulls latents toward the mean for cleaner, less varied images; or {psi, cutoff, centre} with psi a number or a curve over time."
+    )
+    class_: Union[str, int, None] = Field(None, alias="class", description="Default class for keyframes of a conditional model.")
+    path: PathSpec = Field(..., description="The route through latent space.")
+    device: Literal["auto", "cpu", "cuda", "mps"] = Field("auto", description="Where the generator runs; auto picks CUDA, then MPS, then CPU.")
+    precision: Literal["auto", "fp32", "fp16", "bf16"] = Field("auto", description="Compute precision; auto = fp16 autocast on CUDA, fp32 elsewhere.")
+    batch_size: int | None = Field(None, ge=1, le=4096, description="Frames per generator call; default chosen from resolution and device.")
+    compile: bool = Field(False, description="Run the generator under torch.compile (slow to start; see BENCHMARKS.md for when it pays).")
+    video: VideoSpec = Field(default_factory=VideoSpec, description="Encoder settings.")
+
+    @field_validator("size")
+    @classmethod
+    def _positive_size(cls, value: Any) -> Any:
+        sizes = [value] if isinstance(value, int) else list(value or [])
+        if any(s < 1 or s > 8192 for s in sizes):
+            raise ValueError("sizes must be between 1 and 8192 pixels")
+        return value
+
