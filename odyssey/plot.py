@@ -8,15 +8,14 @@ Gaussian spaces. Speeds are per second (step x fps), so they read the same at an
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 from PIL import Image, ImageDraw
 
-from odyssey.errors import WriterError
 from odyssey.measure import PathReport
+from odyssey.writers.still import save_png
 
 WIDTH, PANEL, MARGIN_L, MARGIN_R, GAP = 960, 170, 64, 16, 34
 COLOURS = {"latent": (31, 119, 180), "image": (214, 96, 39), "norm": (44, 160, 44), "grid": (225, 225, 225), "leg": (150, 150, 150)}
@@ -72,14 +71,4 @@ def draw_plot(report: PathReport, fps: float, seconds: float, ranges: Sequence[t
 
 def save_plot(image: Image.Image, output: Path) -> Path:
     """Write the plot PNG atomically."""
-    output = Path(output)
-    if output.suffix.lower() != ".png":
-        raise WriterError(f"{output}: the plot is a PNG; give a file name ending in .png")
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        partial = output.with_name(f".{output.name}.partial.png")
-        image.save(partial, format="PNG")
-        os.replace(partial, output)
-    except OSError as exc:
-        raise WriterError(f"{output}: cannot write the plot ({exc.strerror or exc}); choose a writable folder") from None
-    return output
+    return save_png(image, output, "plot")

@@ -7,15 +7,14 @@ tiled in a grid with each tile's frame number, and saved atomically.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw
 
-from odyssey.errors import WriterError
 from odyssey.renderer import Renderer
 from odyssey.trajectory import Trajectory
+from odyssey.writers.still import save_png
 
 LABEL_HEIGHT = 14
 
@@ -51,14 +50,4 @@ def render_preview(renderer: Renderer, trajectory: Trajectory, output: Path, cou
         chunk = indices[first : first + renderer.batch_size]
         batches.append(renderer.render_latents(*trajectory.at(chunk)).cpu().numpy())  # (b, H, W, C)
     sheet = contact_sheet(np.concatenate(batches), indices)
-    output = Path(output)
-    if output.suffix.lower() != ".png":
-        raise WriterError(f"{output}: a preview is a PNG; give a file name ending in .png")
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        partial = output.with_name(f".{output.name}.partial.png")
-        sheet.save(partial, format="PNG")
-        os.replace(partial, output)
-    except OSError as exc:
-        raise WriterError(f"{output}: cannot write the preview ({exc.strerror or exc}); choose a writable folder with --out") from None
-    return output
+    return save_png(sheet, output, "preview")
