@@ -112,6 +112,7 @@ class FFmpegProcess:
         self.command = command
         self._target = target
         self._write_lock = threading.Lock()
+        self._stderr_lock = threading.Lock()  # kill() on another thread may close stderr
         self._stderr = tempfile.TemporaryFile()
         try:
             self._proc = subprocess.Popen(
@@ -135,16 +136,21 @@ class FFmpegProcess:
     def _stderr_text(self) -> str:
         """The last ``STDERR_TAIL_BYTES`` ffmpeg printed; call only once it has exited,
         since seeking the shared file would move ffmpeg's own write position."""
-        if self._stderr.closed:
-            return ""
-        size = self._stderr.seek(0, os.SEEK_END)
-        self._stderr.seek(max(0, size - STDERR_TAIL_BYTES))
-        return self._stderr.read().decode("utf-8", errors="replace")
+        with self._stderr_lock:
+            if self._stderr.closed:
+                return ""
+            size = self._stderr.seek(0, os.SEEK_END)
+            self._stderr.seek(max(0, size - STDERR_TAIL_BYTES))
+            return self._stderr.read().decode("utf-8", errors="replace")
+
+    def _close_stderr(self) -> None:
+        with self._stderr_lock:
+            self._stderr.close()
 
     def _failure(self, what: str, code: int) -> FFmpegError:
         stderr = self._stderr_text()
         cause = first_cause(stderr) or "it printed nothing"
-        self._stderr.close()
+        self._close_stderr()
         message = f"{what} ({_describe_exit(code)}): {cause}; fix that setting or input and retry"
         return FFmpegError(message, self.command, stderr)
 
@@ -174,7 +180,7 @@ class FFmpegProcess:
         code = self._proc.wait()
         if code != 0:
             raise self._failure(f"ffmpeg failed to write {self._target}", code)
-        self._stderr.close()
+        self._close_stderr()
 
     def kill(self) -> None:
         """Stop ffmpeg now: terminate, kill if it lingers, release the pipes. Never raises."""
@@ -198,7 +204,7 @@ class FFmpegProcess:
                 self._proc.stdin.close()
             except (OSError, ValueError):
                 pass
-        self._stderr.close()
+        self._close_stderr()
 
     def _wait_or_kill(self) -> int:
         try:
