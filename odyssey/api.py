@@ -30,7 +30,7 @@ from odyssey.errors import PathError, WriterError
 from odyssey.models.base import Generator
 from odyssey.pipeline import run_pipeline, share_cpu
 from odyssey.measure import PathReport, measure_path
-from odyssey.planning import plan_trajectory
+from odyssey.planning import plan_trajectory, style_generator
 from odyssey.preview import render_preview
 from odyssey.renderer import Renderer, RenderSettings, output_size
 from odyssey.trajectory import Keyframe, Timing, Trajectory, build_trajectory, resolve_timing
@@ -159,7 +159,7 @@ def load_job(path_file: str | Path, overrides: Sequence[str] = (), output: str |
     if check_output:
         check_destination(out_path)
     spec = config.model
-    generator = load_generator(spec.path, format=spec.format, options=spec.options)
+    generator = style_generator(config, load_generator(spec.path, format=spec.format, options=spec.options))
     trajectory = plan_trajectory(config, generator)
     return Job(Path(path_file), config, out_path, generator, trajectory)
 

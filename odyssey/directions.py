@@ -77,7 +77,7 @@ def compute_pca(generator: Generator, samples: int | None = None, components: in
     info = generator.info
     samples = samples or PCA_SAMPLES
     gen = torch.Generator(device="cpu").manual_seed(0)
-    z = torch.randn((samples, *info.latent_shape), generator=gen)  # (N, *latent_shape)
+    z = generator.sample_latents(samples, gen)  # (N, *latent_shape), as the path sees them
     labels = None
     if info.num_classes:
         classes = torch.randint(info.num_classes, (samples,), generator=gen)
@@ -131,7 +131,7 @@ def resolve_direction(text: str, generator: Generator, field: str) -> np.ndarray
         if k >= directions.shape[0]:
             raise ConfigError(f"{field}: the model gives only {directions.shape[0]} principal directions; use pca:0 to pca:{directions.shape[0] - 1}")
         return directions[k]
-    vector = load_vector(Path(text), generator.info.latent_shape, field).reshape(-1).double().numpy()
+    vector = load_vector(Path(text), generator, field).reshape(-1).double().numpy()
     norm = float(np.linalg.norm(vector))
     if not np.isfinite(norm) or norm == 0:
         raise ConfigError(f"{field}: {text} is a zero vector, which has no direction; save a non-zero vector")

@@ -106,11 +106,11 @@ def _start(ctx: LegContext, spec: Any, seed: int) -> Start:
         return ctx.builder.current()
     origin = getattr(spec, "origin", None)
     if origin is None:
-        latent, class_value = ctx.generator.seed_latent(seed), None
+        label = _label(ctx, None, f"{ctx.field}.origin")
+        latent = ctx.generator.seed_latent(seed, None if label is None else int(np.argmax(label)))
     else:
         key = _keyframe(origin, seed - ctx.config.seed, f"{ctx.field}.origin", ctx.config, ctx.generator, None, ctx.config.fps)
-        latent, class_value = key.latent, key.label
-    label = _label(ctx, class_value, f"{ctx.field}.origin")
+        latent, label = key.latent, _label(ctx, key.label, f"{ctx.field}.origin")
     return Start(latent.reshape(-1).double().numpy(), None, label)
 
 
@@ -118,7 +118,7 @@ def _axis(ctx: LegContext, axis: cfg.AxisSpec, field: str) -> np.ndarray:
     if axis.seed is not None:
         return ctx.generator.seed_latent(axis.seed).reshape(-1).double().numpy()
     if axis.vector is not None:
-        return load_vector(Path(axis.vector), ctx.generator.info.latent_shape, field).reshape(-1).double().numpy()
+        return load_vector(Path(axis.vector), ctx.generator, field).reshape(-1).double().numpy()
     return resolve_direction(axis.direction, ctx.generator, field)
 
 

@@ -152,23 +152,31 @@ class Renderer:
             return contextlib.nullcontext()
         return torch.autocast(device_type=self.device.type, dtype=self.dtype)
 
-    def render_latents(self, latents: torch.Tensor, labels: torch.Tensor | None, psi: torch.Tensor) -> torch.Tensor:
-        """Latents ``(n, *latent_shape)``, labels ``(n, C)`` or None, psi ``(n,)`` -> ``(n, H, W, C)`` uint8 on the device."""
+    def render_latents(
+        self, latents: torch.Tensor, labels: torch.Tensor | None, psi: torch.Tensor, controls: dict[str, torch.Tensor] | None = None
+    ) -> torch.Tensor:
+        """Latents ``(n, *latent_shape)``, labels ``(n, C)`` or None, psi ``(n,)`` and per-frame
+        controls (``Trajectory.controls``) -> ``(n, H, W, C)`` uint8 on the device."""
         count = latents.shape[0]
+        controls = dict(controls or {})
         if self.settings.compile and count < self.batch_size:  # pad to a static shape: repeat the last frame
             pad = self.batch_size - count
             latents, psi = _pad(latents, pad), _pad(psi, pad)
             labels = _pad(labels, pad) if labels is not None else None
+            controls = {name: _pad(value, pad) for name, value in controls.items()}
         latents = latents.to(self.device, non_blocking=True)
         labels = labels.to(self.device, non_blocking=True) if labels is not None else None
         psi = psi.to(self.device, non_blocking=True)
+        controls = {name: value.to(self.device, non_blocking=True) for name, value in controls.items()}
         with torch.inference_mode(), self._autocast():
-            images = self._synthesize(latents, labels, psi)  # (n, C, h, w)
+            images = self._synthesize(latents, labels, psi, **controls)  # (n, C, h, w)
             return to_uint8(images[:count], self.generator.info.output_range, self.size, self.settings.resize)
 
     def render_range(self, trajectory: Trajectory, start: int, end: int) -> torch.Tensor:
         """Frames ``[start, end)`` of the trajectory as ``(n, H, W, C)`` uint8 on the device."""
-        return self.render_latents(trajectory.latents(start, end), trajectory.labels(start, end), trajectory.truncation(start, end))
+        return self.render_latents(
+            trajectory.latents(start, end), trajectory.labels(start, end), trajectory.truncation(start, end), trajectory.controls(start, end)
+        )
 
     def _to_host(self, frames: torch.Tensor) -> tuple[torch.Tensor, torch.cuda.Event | None]:
         """Start copying device frames to the host; returns the host tensor and an event to wait on."""

@@ -12,6 +12,11 @@ applied here instead, as c + psi (z - c) in ``latents``, and psi is then 1 for t
 generator; ``path_latents`` gives the latents before truncation (for diagnostics).
 ``truncation_cutoff`` and ``truncation_centre`` are carried for generators with layers
 and a w space, which apply them themselves.
+
+Controls: ``controls(start, end)`` gives the per-frame keyword inputs a generator takes
+beyond latents (``Generator.controls``): ``frame``, the global frame indices (n,) int64
+(StyleGAN2's random noise, seeded per frame), and ``transform`` (n, 3, 3) (StyleGAN3's
+input transform over time). Both are pure functions of the frame index too.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import numpy as np
 import torch
 
 from odyssey.errors import PathError
-from odyssey.paths import CompositePath, KeyframesLeg, PathBuilder, ValueCurve
+from odyssey.paths import CompositePath, KeyframesLeg, PathBuilder, TransformMotion, ValueCurve
 
 DEFAULT_TRANSITION_SECONDS = 2.0
 
@@ -117,6 +122,8 @@ class Trajectory:
     centre_in_latents: bool = False  # apply the centre here (models without a w space)
     truncation_cutoff: int | None = None  # layers from this index on are not truncated (w-space models)
     gaussian: bool = True  # the path's space is N(0, I): norms are judged against sqrt(D)
+    frame_indices: bool = False  # pass ``frame`` (n,) to the generator (per-frame random noise)
+    transform: TransformMotion | None = None  # pass ``transform`` (n, 3, 3) (StyleGAN3)
 
     @property
     def num_frames(self) -> int:
@@ -173,13 +180,21 @@ class Trajectory:
     def _generator_psi(self, psi: torch.Tensor) -> torch.Tensor:
         return torch.ones_like(psi) if self.centre_in_latents and self.truncation_centre is not None else psi
 
-    def at(self, indices: Sequence[int]) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor]:
-        """Latents, labels and psi of arbitrary frames (e.g. a preview's picks)."""
+    def _controls(self, index: torch.Tensor) -> dict[str, torch.Tensor]:
+        controls: dict[str, torch.Tensor] = {}
+        if self.frame_indices:
+            controls["frame"] = index.clone()
+        if self.transform is not None:
+            controls["transform"] = self.transform(self.frame_seconds(index))
+        return controls
+
+    def at(self, indices: Sequence[int]) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor, dict[str, torch.Tensor]]:
+        """Latents, labels, psi and controls of arbitrary frames (e.g. a preview's picks)."""
         index = torch.as_tensor(list(indices), dtype=torch.long)
         if index.numel() and (int(index.min()) < 0 or int(index.max()) >= self.num_frames):
             raise PathError(f"frame indices must lie in [0, {self.num_frames})")
         psi = self._psi(index)
-        return self._truncated(self.path.latents(index), psi), self.path.labels(index), self._generator_psi(psi)
+        return self._truncated(self.path.latents(index), psi), self.path.labels(index), self._generator_psi(psi), self._controls(index)
 
     def path_latents(self, start: int = 0, end: int | None = None) -> torch.Tensor:
         """Latents of frames [start, end) before any truncation: (n, *latent_shape) float32."""
@@ -199,6 +214,10 @@ class Trajectory:
     def truncation(self, start: int = 0, end: int | None = None) -> torch.Tensor:
         """The psi (n,) the generator applies (1 where the centre was applied in ``latents``)."""
         return self._generator_psi(self._psi(self._index(start, end)))
+
+    def controls(self, start: int = 0, end: int | None = None) -> dict[str, torch.Tensor]:
+        """Per-frame generator inputs of frames [start, end) (see the module docstring); often empty."""
+        return self._controls(self._index(start, end))
 
 
 def keyframes_leg(

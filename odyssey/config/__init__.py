@@ -30,10 +30,11 @@ from odyssey.config.legs import (
 )
 from odyssey.config.loading import _set_override, format_validation_error, json_schema, load_config, read_yaml, validate
 from odyssey.config.spec import ModelSpec, OdysseyConfig, VideoSpec
+from odyssey.config.styles import NoiseMode, Space, TransformSpec, curve_points
 
 __all__ = [
     "DEFAULT_MODEL", "DEFAULT_RENDERS_DIR", "LEG_TYPES", "AxisSpec", "CircleLeg", "DirectionLeg", "Duration",
     "DurationField", "HoldLeg", "Interpolation", "KeyframeSpec", "KeyframesLeg", "LissajousLeg", "ModelSpec",
-    "NoiseLoopLeg", "OdysseyConfig", "PathSpec", "PolylineLeg", "Speed", "TruncationSpec", "VideoSpec", "WalkLeg",
+    "NoiseLoopLeg", "NoiseMode", "OdysseyConfig", "Space", "TransformSpec", "curve_points", "PathSpec", "PolylineLeg", "Speed", "TruncationSpec", "VideoSpec", "WalkLeg",
     "_set_override", "format_validation_error", "json_schema", "load_config", "read_yaml", "validate",
 ]  # fmt: skip

@@ -8,6 +8,7 @@ from pydantic import BeforeValidator, Field, field_validator
 
 from odyssey.config.fields import DEFAULT_MODEL, _Strict, _name_to_model
 from odyssey.config.legs import PathSpec, TruncationSpec
+from odyssey.config.styles import NOISE_HELP, SPACE_HELP, NoiseMode, Space, TransformSpec
 
 
 class ModelSpec(_Strict):
@@ -45,6 +46,9 @@ class OdysseyConfig(_Strict):
     )
     class_: Union[str, int, None] = Field(None, alias="class", description="Default class for keyframes of a conditional model.")
     path: PathSpec = Field(..., description="The route through latent space.")
+    space: Space = Field("z", description=SPACE_HELP)
+    noise: NoiseMode = Field("const", description=NOISE_HELP)
+    transform: TransformSpec | None = Field(None, description="StyleGAN3 input transform over time: {rotate, turns, translate_x, translate_y, stabilise}.")
     device: Literal["auto", "cpu", "cuda", "mps"] = Field("auto", description="Where the generator runs; auto picks CUDA, then MPS, then CPU.")
     precision: Literal["auto", "fp32", "fp16", "bf16"] = Field("auto", description="Compute precision; auto = fp16 autocast on CUDA, fp32 elsewhere.")
     batch_size: int | None = Field(None, ge=1, le=4096, description="Frames per generator call; default chosen from resolution and device.")

@@ -5,6 +5,9 @@ A ``Generator`` wraps a network in eval mode and normalises it at the boundary:
 * latents are ``(N, *latent_shape)`` float32 tensors (for a DCGAN, ``(N, nz)``);
 * labels, for conditional models, are ``(N, num_classes)`` soft one-hot weights;
 * truncation is ``(N,)`` psi per frame (1.0 = none);
+* per-frame controls a family understands (``controls``), passed by keyword: ``frame``
+  ``(N,)`` int64 global frame indices (per-frame noise that is a pure function of the
+  frame), ``transform`` ``(N, 3, 3)`` (StyleGAN3's input transform);
 * ``synthesize`` returns ``(N, C, H, W)`` float images in ``info.output_range``.
 
 Keyframe latents come from ``seed_latent`` and are always drawn on the CPU, so a seed
@@ -17,6 +20,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import torch
 
 from odyssey.errors import OdysseyError, RenderError
@@ -72,20 +76,76 @@ class ModelInfo:
         raise ValueError(f"unknown class {value!r}; this model has: {', '.join(names)}")
 
 
+@dataclass(frozen=True)
+class StyleSettings:
+    """How a render drives a model with a w space (StyleGAN); the defaults are plain z.
+
+    ``space``: z, w or w+; ``noise``: const, random or none (StyleGAN2's noise inputs);
+    ``cutoff``: truncate layers [0, cutoff) only (None = all); ``centre``: truncate toward
+    this w, ``(w_dim,)`` or ``(num_ws, w_dim)`` (None = the model's w_avg); ``stabilise``:
+    feed w_avg to StyleGAN3's input layer.
+    """
+
+    space: str = "z"
+    noise: str = "const"
+    cutoff: int | None = None
+    centre: torch.Tensor | None = None
+    stabilise: bool = False
+
+
 class Generator(ABC):
     """A pretrained image generator behind one small interface (see module docstring)."""
 
     info: ModelInfo
     device: torch.device = torch.device("cpu")
+    controls: frozenset[str] = frozenset()  # per-frame keyword inputs ``synthesize`` accepts
 
-    def seed_latent(self, seed: int) -> torch.Tensor:
+    def seed_latent(self, seed: int, label: int | None = None) -> torch.Tensor:
         """The keyframe latent for ``seed``: standard normal, float32, on the CPU.
 
         Drawn with a CPU ``torch.Generator`` so results do not depend on the device.
-        Families with another convention (StyleGAN's numpy RandomState) override this.
+        Families with another convention (StyleGAN's numpy RandomState) override this;
+        ``label`` (a class index) matters only where the latent depends on the class
+        (a conditional StyleGAN's w).
         """
         gen = torch.Generator(device="cpu").manual_seed(int(seed))
         return torch.randn(self.info.latent_shape, generator=gen, dtype=torch.float32)
+
+    def in_space(self, settings: StyleSettings) -> "Generator":
+        """This model driven with ``settings`` (a view sharing the network).
+
+        Only models with a w space (StyleGAN) take anything but the defaults; others raise
+        ValueError saying so, which the planner turns into an error naming the field.
+        """
+        if settings.space != "z":
+            raise ValueError(f"space: model {self.info.name} ({self.info.family}) has no w space; use space: z")
+        if settings.noise != "const":
+            raise ValueError(f"noise: model {self.info.name} ({self.info.family}) has no noise inputs; remove it")
+        if settings.stabilise:
+            raise ValueError(f"transform.stabilise: model {self.info.name} ({self.info.family}) has no input transform; remove it")
+        if settings.cutoff is not None or settings.centre is not None:
+            raise ValueError(f"truncation: model {self.info.name} ({self.info.family}) has no w space for a cutoff or centre")
+        return self
+
+    def sample_latents(self, count: int, generator: torch.Generator) -> torch.Tensor:
+        """``count`` random latents ``(count, *latent_shape)`` as the model sees them (CPU).
+
+        N(0, I) by default; a path in StyleGAN's w space samples mapped z instead.
+        """
+        return torch.randn((count, *self.info.latent_shape), generator=generator)
+
+    def vector_latent(self, array: np.ndarray) -> torch.Tensor:
+        """A saved latent (any shape with the model's number of values) -> ``latent_shape``.
+
+        ValueError says what was expected; the planner adds the file and field.
+        """
+        shape = self.info.latent_shape
+        if array.size != self.info.latent_dim or not np.issubdtype(array.dtype, np.floating):
+            raise ValueError(
+                f"holds a {array.dtype} array of shape {array.shape}, but the model needs "
+                f"{self.info.latent_dim} floats (latent shape {shape})"
+            )
+        return torch.from_numpy(array.astype(np.float32).reshape(shape))
 
     def map(self, latents: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor | None:
         """Map latents into an intermediate space (StyleGAN's w); None where there is none."""
@@ -114,7 +174,8 @@ class Generator(ABC):
         """Latents ``(N, *latent_shape)`` -> images ``(N, C, H, W)`` in ``info.output_range``.
 
         Inputs may be on any device; they are moved to ``self.device``. ``truncation`` is
-        psi per frame, ``(N,)``; None means 1.0.
+        psi per frame, ``(N,)``; None means 1.0. Families with ``controls`` also take
+        those by keyword (see the module docstring).
         """
 
     def parameters_dtype(self) -> torch.dtype:

@@ -19,17 +19,17 @@ from odyssey.paths.legs import DirectionLeg, HoldLeg, Leg, Start, on_shell
 from odyssey.paths.plane import PlaneLeg, circle, lissajous, polyline
 from odyssey.paths.spherical import SphericalSpline
 from odyssey.paths.timeline import Timeline, frame_count
+from odyssey.paths.transform import TransformMotion, constant, input_transforms
 from odyssey.paths.walk import WalkLeg
 
 __all__ = [
-    "EASINGS",
-    "INTERPOLATIONS",
-    "KEYFRAME_INTERPOLATIONS",
-    "SPEEDS",
     "CompositePath",
     "DirectionLeg",
+    "EASINGS",
     "FourierLoopLeg",
     "HoldLeg",
+    "INTERPOLATIONS",
+    "KEYFRAME_INTERPOLATIONS",
     "KeyframePath",
     "KeyframesLeg",
     "Leg",
@@ -37,17 +37,21 @@ __all__ = [
     "PathBuilder",
     "Piece",
     "PlaneLeg",
+    "SPEEDS",
     "SphericalSpline",
     "Start",
     "TimedLeg",
     "Timeline",
+    "TransformMotion",
     "ValueCurve",
     "WalkLeg",
     "circle",
+    "constant",
     "cubic_spline",
     "diagnose",
     "frame_count",
     "get_easing",
+    "input_transforms",
     "lerp",
     "lissajous",
     "noise_variances",
