@@ -22,6 +22,7 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "Job": "odyssey.api",
+    "convert_checkpoint": "odyssey.api",
     "describe_models": "odyssey.api",
     "iter_frames": "odyssey.api",
     "keyframe_path": "odyssey.api",
@@ -36,6 +37,7 @@ _EXPORTS = {
     "OdysseyError": "odyssey.errors",
     "Generator": "odyssey.models.base",
     "ModelInfo": "odyssey.models.base",
+    "StyleSettings": "odyssey.models.base",
     "Renderer": "odyssey.renderer",
     "RenderSettings": "odyssey.renderer",
     "Trajectory": "odyssey.trajectory",

@@ -26,8 +26,8 @@ from tqdm import tqdm
 
 from odyssey.adapters import describe, list_bundled, load_generator
 from odyssey.config import DEFAULT_RENDERS_DIR, OdysseyConfig, TruncationSpec, json_schema, load_config
-from odyssey.errors import PathError, WriterError
-from odyssey.models.base import Generator
+from odyssey.errors import CheckpointError, PathError, WriterError
+from odyssey.models.base import Generator, ModelInfo
 from odyssey.pipeline import run_pipeline, share_cpu
 from odyssey.measure import PathReport, measure_path
 from odyssey.planning import plan_trajectory, style_generator
@@ -39,6 +39,7 @@ from odyssey.writers import check_output as check_destination
 
 __all__ = [
     "Job",
+    "convert_checkpoint",
     "describe_models",
     "iter_frames",
     "keyframe_path",
@@ -272,6 +273,20 @@ def describe_models(source: str | None = None, format: str | None = None) -> lis
             for info in list_bundled()
         ]
     return describe(source, format=format)
+
+
+def convert_checkpoint(source: str | Path, target: str | Path, *, key: str = "G_ema") -> ModelInfo:
+    """``odyssey convert``: a StyleGAN network pickle (read safely) -> a native ``.safetensors``.
+
+    The converted file loads without unpickling anything and renders identical frames.
+    """
+    from odyssey.adapters.stylegan.loader import convert_pickle
+
+    source, target = Path(source), Path(target)
+    if not source.is_file():
+        raise CheckpointError(f"{source} does not exist; give the network pickle (.pkl) to convert")
+    _, info = convert_pickle(source, target, key)
+    return info
 
 
 def path_file_schema() -> dict:

@@ -58,6 +58,15 @@ SetOption = Annotated[
 ]
 OutOption = Annotated[Optional[Path], typer.Option("--out", "-o", help="Output file or folder (overrides 'output:' in the file).")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+TrustOption = Annotated[
+    bool,
+    typer.Option("--trust-pickle", help="Load a StyleGAN .pkl by unpickling it with its own code: RUNS CODE FROM THE FILE (needs NVIDIA's code on PYTHONPATH). Only for files you trust."),
+]
+
+
+def _overrides(set_: Optional[list[str]], trust_pickle: bool = False) -> list[str]:
+    """--set items, plus what --trust-pickle means in path-file terms."""
+    return [*(set_ or ()), *(["model.options.trust_pickle=true"] if trust_pickle else [])]
 
 
 def _version(value: bool) -> None:
@@ -83,9 +92,10 @@ def render(
     out: OutOption = None,
     set_: SetOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    trust_pickle: TrustOption = False,
 ) -> None:
     """Render a path file to a video (MP4, WebM, GIF) or a folder of PNG frames."""
-    output = api.render_file(path_file, set_ or (), out, progress=not quiet)
+    output = api.render_file(path_file, _overrides(set_, trust_pickle), out, progress=not quiet)
     if not quiet:
         typer.echo(f"wrote {output}")
 
@@ -97,9 +107,10 @@ def check(
     out: OutOption = None,
     json_: JsonOption = False,
     plot: Annotated[Optional[Path], typer.Option("--plot", help="Also draw latent speed, image speed and latent norm over time into this PNG.")] = None,
+    trust_pickle: TrustOption = False,
 ) -> None:
     """Validate a path file and print the plan (model, frames, legs, output) and how it moves."""
-    job = api.load_job(path_file, set_ or (), out)
+    job = api.load_job(path_file, _overrides(set_, trust_pickle), out)
     report = api.plot_motion(job, plot) if plot is not None else None
     summary = api.summarize(job, report)
     if json_:
@@ -130,9 +141,10 @@ def plan(
     path_file: PathFile,
     latents: Annotated[Path, typer.Option("--latents", help="Where to save the trajectory (.npy), shape (T, *latent_shape), float32.")],
     set_: SetOption = None,
+    trust_pickle: TrustOption = False,
 ) -> None:
-    """Save the exact latent trajectory that `render` would draw."""
-    job = api.load_job(path_file, set_ or (), check_output=False)
+    """Save the exact latent trajectory that `render` would draw (in the path's space: z, w or w+)."""
+    job = api.load_job(path_file, _overrides(set_, trust_pickle), check_output=False)
     array = job.trajectory.latents().numpy().astype(np.float32)
     api.save_array(latents, array)
     typer.echo(f"wrote {latents} {tuple(array.shape)}")
@@ -144,9 +156,10 @@ def preview(
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="PNG file (default: renders/<name>-preview.png).")] = None,
     frames: Annotated[int, typer.Option("--frames", "-n", min=1, max=256, help="Evenly spaced frames besides the keyframes.")] = 12,
     set_: SetOption = None,
+    trust_pickle: TrustOption = False,
 ) -> None:
     """Write a contact sheet PNG of the keyframes and evenly spaced frames."""
-    output = api.preview_file(path_file, set_ or (), out, frames=frames)
+    output = api.preview_file(path_file, _overrides(set_, trust_pickle), out, frames=frames)
     typer.echo(f"wrote {output}")
 
 
@@ -166,6 +179,17 @@ def models(
         for key, value in entry.items():
             if key != "name" and value not in (None, "", [], {}):
                 typer.echo(f"  {key:<14}{value}")
+
+
+@app.command()
+def convert(
+    source: Annotated[Path, typer.Argument(help="An NVIDIA StyleGAN2-ADA / StyleGAN3 network pickle (.pkl).", show_default=False)],
+    target: Annotated[Path, typer.Argument(help="The odyssey file to write (.safetensors).", show_default=False)],
+    key: Annotated[str, typer.Option("--key", help="Which network of the pickle: G_ema (the one to render), G.")] = "G_ema",
+) -> None:
+    """Convert a StyleGAN pickle to odyssey's .safetensors: no pickle (and no code) needed to load it again."""
+    info = api.convert_checkpoint(source, target, key=key)
+    typer.echo(f"wrote {target} ({info.description})")
 
 
 @app.command()

@@ -46,7 +46,7 @@ class StyleGANGenerator(ModuleGenerator):
         self.settings = settings or StyleSettings()
         self.z_dim, self.w_dim, self.num_ws = int(net.z_dim), int(net.w_dim), int(net.num_ws)
         self.c_dim = int(net.c_dim)
-        self.is_stylegan3 = hasattr(net.synthesis, "input")
+        self.is_stylegan3 = bool(getattr(net, "has_input", hasattr(net.synthesis, "input")))  # trusted nets say so
         shape = {"z": (self.z_dim,), "w": (self.w_dim,), "w+": (self.num_ws, self.w_dim)}[self.settings.space]
         extra = {**info.extra, "space": self.settings.space, "w_dim": self.w_dim, "num_ws": self.num_ws}
         self.info = replace(info, latent_shape=shape, extra=extra)
