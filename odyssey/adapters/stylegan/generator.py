@@ -12,8 +12,8 @@ three spaces, chosen per render with ``in_space`` (it shares the network):
 
 Truncation is applied in w, per frame: ``w' = c + psi (w - c)`` for layers below the
 cutoff (all layers by default), where the centre ``c`` is ``w_avg`` or a given w.
-Images come out ``(N, C, H, W)`` in [-1, 1] (NVIDIA's range; values may overshoot
-slightly and are clamped when frames are made).
+Images come out ``(N, C, H, W)`` in [-1, 1]: NVIDIA's range, where the network's raw
+output may overshoot a little; it is clamped here, as NVIDIA's tools clamp when saving.
 
 Per-frame controls (``Generator.controls``): ``frame`` (N,) seeds StyleGAN2's noise
 per frame when ``noise`` is ``random``; ``transform`` (N, 3, 3) is StyleGAN3's input
@@ -59,8 +59,8 @@ class StyleGANGenerator(ModuleGenerator):
             raise ValueError(f"space: must be one of {', '.join(SPACES)}, not {settings.space!r}")
         if settings.noise not in NOISE_MODES:
             raise ValueError(f"noise: must be one of {', '.join(NOISE_MODES)}, not {settings.noise!r}")
-        if settings.cutoff is not None and not 0 <= settings.cutoff <= self.num_ws:
-            raise ValueError(f"truncation.cutoff: {settings.cutoff} is outside 0..{self.num_ws} (this model has {self.num_ws} layers of w)")
+        if settings.cutoff is not None and settings.cutoff < 0:  # above num_ws means all layers, as in NVIDIA's tools
+            raise ValueError(f"truncation.cutoff: {settings.cutoff} is negative; give a layer index 0..{self.num_ws}")
         if settings.stabilise and not self.is_stylegan3:
             raise ValueError(f"transform.stabilise: {self.info.name} is a StyleGAN2, which has no input transform; remove it")
         base = replace(self.info, latent_shape=(self.z_dim,))
@@ -174,8 +174,11 @@ class StyleGANGenerator(ModuleGenerator):
                 ws = torch.cat([self.net.mapping.w_avg.float().expand(count, 1, self.w_dim), ws[:, 1:]], dim=1)
             if transform is not None:
                 transform = transform.to(self.device, torch.float32)
-            return self.net.synthesis(ws, transform=transform)
-        noise = self._noise_generators(frame, count)
-        if noise is not None:
-            return self.net.synthesis(ws, noise_mode="random", noise_generator=noise)
-        return self.net.synthesis(ws, noise_mode=self.settings.noise)
+            images = self.net.synthesis(ws, transform=transform)
+        else:
+            noise = self._noise_generators(frame, count)
+            if noise is not None:
+                images = self.net.synthesis(ws, noise_mode="random", noise_generator=noise)
+            else:
+                images = self.net.synthesis(ws, noise_mode=self.settings.noise)
+        return images.clamp(-1.0, 1.0)  # (N, C, H, W)
