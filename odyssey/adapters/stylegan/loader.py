@@ -19,6 +19,7 @@ on PYTHONPATH; for architectures not written here (StyleGAN-XL, forks).
 from __future__ import annotations
 
 import copy
+import importlib
 import re
 import warnings
 from dataclasses import replace
@@ -28,16 +29,15 @@ from typing import Any, Callable, Mapping
 import torch
 from torch import nn
 
+from odyssey.adapters.registry import Adapter
 from odyssey.adapters.stylegan.generator import StyleGANGenerator
 from odyssey.adapters.stylegan.nvpickle import flatten_state, is_network_pickle, read_network_pickle, record_kwargs
-from odyssey.adapters.stylegan.sg2 import StyleGAN2Generator
-from odyssey.adapters.stylegan.sg3 import StyleGAN3Generator
 from odyssey.adapters.stylegan.trusted import load_trusted_pickle
 from odyssey.errors import CheckpointError
 from odyssey.models.base import ModelInfo
 from odyssey.models.checkpoint import sha256_file, write_native
 
-FAMILIES: dict[str, Callable[..., nn.Module]] = {"stylegan2": StyleGAN2Generator, "stylegan3": StyleGAN3Generator}
+FAMILIES = {"stylegan2": ("odyssey.adapters.stylegan.sg2", "StyleGAN2Generator"), "stylegan3": ("odyssey.adapters.stylegan.sg3", "StyleGAN3Generator")}
 OPTIONS = ("trust_pickle", "key", "name")
 _UNEXPECTED = re.compile(r"unexpected keyword argument '(\w+)'")
 
@@ -65,7 +65,8 @@ _MISSING = object()
 
 def build_network(family: str, kwargs: Mapping[str, Any]) -> tuple[nn.Module, dict[str, Any], list[str]]:
     """(network, the kwargs used, names dropped). Unknown kwargs are dropped one by one."""
-    cls = FAMILIES[family]
+    module, name = FAMILIES[family]
+    cls: Callable[..., nn.Module] = getattr(importlib.import_module(module), name)  # imported when first needed
     used = copy.deepcopy(dict(kwargs))
     dropped: list[str] = []
     while True:
@@ -182,4 +183,25 @@ def is_stylegan_pickle(path: Path) -> bool:
     return is_network_pickle(path)
 
 
-__all__ = ["FAMILIES", "build_network", "convert_pickle", "infer_family", "is_stylegan_pickle", "load_network", "load_stylegan_pickle", "wrap_network"]
+ADAPTER = Adapter(
+    name="stylegan",
+    description="an NVIDIA StyleGAN2-ADA / StyleGAN3 network pickle (read safely: nothing in it runs)",
+    suffixes=(".pkl",),
+    sniff=is_network_pickle,
+    load=load_stylegan_pickle,
+)
+
+
+def native_architectures() -> dict[str, tuple[Callable[[Mapping[str, Any]], nn.Module], Callable[[nn.Module, ModelInfo], StyleGANGenerator]]]:
+    """(build, wrap) for the native architectures ``stylegan2`` and ``stylegan3`` (``odyssey convert``)."""
+    return {family: (_native_builder(family), wrap_network) for family in FAMILIES}
+
+
+__all__ = ["ADAPTER", "FAMILIES", "native_architectures", "build_network", "convert_pickle", "infer_family", "is_stylegan_pickle", "load_network", "load_stylegan_pickle", "wrap_network"]
+
+
+def _native_builder(family: str) -> Callable[[Mapping[str, Any]], nn.Module]:
+    def build(kwargs: Mapping[str, Any]) -> nn.Module:
+        return build_network(family, kwargs)[0]
+
+    return build
