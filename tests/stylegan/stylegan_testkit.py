@@ -8,6 +8,7 @@ persistence stand-in with the init kwargs NVIDIA's training stores.
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
@@ -53,9 +54,20 @@ def build(variant: str, c_dim: int = 0, seed: int = 0) -> tuple[nn.Module, dict[
     return net.eval(), kwargs
 
 
+def nvidia_like(net: nn.Module) -> nn.Module:
+    """A copy without the helper objects odyssey's classes keep as attributes (NVIDIA's hold
+    only modules, tensors, numbers, arrays and kwargs), so the pickle has NVIDIA's globals."""
+    copy_ = copy.deepcopy(net)
+    for module in copy_.modules():
+        for name, value in list(vars(module).items()):
+            if not name.startswith("_") and type(value).__module__.startswith("odyssey."):
+                delattr(module, name)
+    return copy_
+
+
 def write_pickle(path: Path, variant: str, c_dim: int = 0, seed: int = 0, **options: Any) -> tuple[Path, nn.Module]:
     """A tiny network pickle at ``path`` (``G``, ``D``, ``G_ema``...) and the network itself."""
     net, kwargs = build(variant, c_dim, seed)
-    persistent(net, **kwargs)
-    dump_network_pickle(path, G_ema=net, G=net, training_set_kwargs=EasyDict(resolution=16), **options)
+    stored = persistent(nvidia_like(net), **kwargs)
+    dump_network_pickle(path, G_ema=stored, G=stored, training_set_kwargs=EasyDict(resolution=16), **options)
     return path, net

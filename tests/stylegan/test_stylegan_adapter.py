@@ -18,7 +18,7 @@ from odyssey.errors import CheckpointError, ConfigError
 from odyssey.models.base import StyleSettings
 from odyssey.paths import input_transforms
 from persistence_standin import persistent
-from stylegan_testkit import VARIANTS, build, write_pickle
+from stylegan_testkit import VARIANTS, build, nvidia_like, write_pickle
 from tests.conftest import REPO
 
 runner = CliRunner()
@@ -41,7 +41,7 @@ def test_pickle_loads_and_matches_the_network(tmp_path: Path, variant: str) -> N
         ws = net.mapping(z, labels, truncation_psi=0.7)
         expected = net.synthesis(ws, noise_mode="const") if variant.startswith("sg2") else net.synthesis(ws)
         got = gen.synthesize(z, labels, torch.full((3,), 0.7))
-    torch.testing.assert_close(got, expected.clamp(-1, 1), atol=1e-6, rtol=0)
+    torch.testing.assert_close(got, expected.clamp(-1, 1), atol=1e-5, rtol=0)  # truncation: c + psi (w - c) vs lerp
 
 
 def test_seeds_follow_nvidia_convention(tmp_path: Path) -> None:
@@ -60,9 +60,9 @@ def test_w_and_w_plus_show_the_same_pictures_as_z(tmp_path: Path, variant: str) 
         from_z = gen.synthesize(_z(gen))
         w = torch.stack([in_w.seed_latent(s) for s in (1, 2, 3)])
         wp = torch.stack([in_wp.seed_latent(s) for s in (1, 2, 3)])
-        torch.testing.assert_close(in_w.synthesize(w), from_z, atol=1e-6, rtol=0)
-        torch.testing.assert_close(in_wp.synthesize(wp), from_z, atol=1e-6, rtol=0)
-        torch.testing.assert_close(w, gen.map(_z(gen)), atol=0, rtol=0)
+        torch.testing.assert_close(in_w.synthesize(w), from_z, atol=1e-5, rtol=0)
+        torch.testing.assert_close(in_wp.synthesize(wp), from_z, atol=1e-5, rtol=0)
+        torch.testing.assert_close(w, gen.map(_z(gen)), atol=1e-6, rtol=0)
 
 
 def test_truncation_psi_zero_is_the_centre_and_cutoff_spares_later_layers(tmp_path: Path) -> None:
@@ -89,7 +89,7 @@ def test_random_noise_is_a_function_of_the_frame(tmp_path: Path) -> None:
         alone = rand.synthesize(z[:1], frame=torch.tensor([6]))
         const = gen.synthesize(z[:1])
         none = gen.in_space(StyleSettings(noise="none")).synthesize(z[:1])
-    torch.testing.assert_close(whole[1:2], alone, atol=1e-6, rtol=0)
+    torch.testing.assert_close(whole[1:2], alone, atol=1e-5, rtol=0)
     assert (whole[0] - whole[1]).abs().max() > 1e-4  # same z, other frame: other noise
     assert (whole[1] - const[0]).abs().max() > 1e-4 and (none - const).abs().max() > 1e-4
 
@@ -113,8 +113,7 @@ def test_unknown_fork_kwargs_warn_and_load(tmp_path: Path) -> None:
     from persistence_standin import dump_network_pickle
 
     net, kwargs = build("sg2-skip")
-    persistent(net, **kwargs, fork_feature=True)
-    dump_network_pickle(tmp_path / "fork.pkl", G_ema=net)
+    dump_network_pickle(tmp_path / "fork.pkl", G_ema=persistent(nvidia_like(net), **kwargs, fork_feature=True))
     with pytest.warns(UserWarning, match="fork_feature"):
         gen = load_generator(tmp_path / "fork.pkl")
     assert gen.info.family == "stylegan2"

@@ -1,0 +1,311 @@
+"""StyleGAN2 building blocks: equalised layers, modulated convolution, styled layers.
+
+Written from "Analyzing and Improving the Image Quality of StyleGAN" (Karras et al. 2020)
+and "Training Generative Adversarial Networks with Limited Data" (Karras et al. 2020):
+
+* **equalised learning rate** (ProGAN, sec. 4.1): weights are stored as N(0, 1) / lr_mul
+  and scaled at run time by ``lr_mul / sqrt(fan_in)``, biases by ``lr_mul``;
+* **weight modulation / demodulation** (StyleGAN2, sec. 2.2, eq. 1-3): every sample's
+  style ``s`` (N, I) scales the input channels of the shared kernel ``w`` (O, I, k, k),
+  ``w'_oi.. = s_i w_oi..``, then each output filter is rescaled to unit L2 norm,
+  ``w''_o = w'_o / sqrt(sum w'_o^2 + eps)``; the batch runs as one grouped convolution
+  (N groups) so every sample gets its own kernel at the cost of a single conv;
+* **noise inputs**: per-pixel Gaussian noise, one map broadcast over channels, scaled by a
+  learned scalar ``noise_strength``; ``noise_const`` is a fixed stored map for repeatable
+  images;
+* **conv_clamp** (ADA, appendix D.2): activations are clamped to ``+-conv_clamp`` after
+  the activation gain, which keeps float16 layers from overflowing.
+
+Attribute names (``affine``, ``weight``, ``bias``, ``noise_const``, ``noise_strength``,
+``resample_filter``, ``fc{i}``, ``embed``, ``w_avg``) are those of NVIDIA's checkpoints,
+so their state dicts load by name.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from .filters import filter_size, setup_filter, upfirdn2d
+
+NoiseGenerator = torch.Generator | Sequence[torch.Generator] | None  # see draw_noise
+
+# name -> (function, default gain). Gains keep the signal's second moment roughly constant
+# through a layer with N(0, 1) weights (sqrt(2) for the rectifiers, He et al. 2015).
+ACTIVATIONS: dict[str, tuple[Callable[[Tensor], Tensor], float]] = {
+    "linear": (lambda x: x, 1.0),
+    "relu": (F.relu, math.sqrt(2)),
+    "lrelu": (lambda x: F.leaky_relu(x, 0.2), math.sqrt(2)),
+    "tanh": (torch.tanh, 1.0),
+    "sigmoid": (torch.sigmoid, 1.0),
+    "elu": (F.elu, 1.0),
+    "selu": (F.selu, 1.0),
+    "softplus": (F.softplus, 1.0),
+    "swish": (lambda x: torch.sigmoid(x) * x, math.sqrt(2)),
+}
+
+
+def _activation(name: str) -> tuple[Callable[[Tensor], Tensor], float]:
+    if name not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {name!r}; known: {', '.join(ACTIVATIONS)}")
+    return ACTIVATIONS[name]
+
+
+def bias_act(x: Tensor, bias: Tensor | None, act: str = "linear", gain: float | None = None, clamp: float | None = None) -> Tensor:
+    """``clamp(act(x + bias) * gain, -clamp, clamp)``; bias (C,) is added along dim 1.
+
+    ``gain`` defaults to the activation's own gain; ``clamp=None`` does not clamp.
+    """
+    fn, default_gain = _activation(act)
+    if bias is not None:
+        x = x + bias.to(x.dtype).reshape([1, -1] + [1] * (x.ndim - 2))
+    x = fn(x)
+    gain = default_gain if gain is None else float(gain)
+    if gain != 1:
+        x = x * gain
+    if clamp is not None:
+        x = x.clamp(-float(clamp), float(clamp))
+    return x
+
+
+def normalize_2nd_moment(x: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """Scale each vector to unit root-mean-square along ``dim`` (z and label embeddings)."""
+    return x * (x.square().mean(dim=dim, keepdim=True) + eps).rsqrt()
+
+
+def conv2d_resampled(x: Tensor, weight: Tensor, f: Tensor | None, up: int = 1, padding: int = 0, groups: int = 1) -> Tensor:
+    """``(N, I, H, W)`` -> ``(N, O, H*up, W*up)``: a 'same' convolution, upsampled first.
+
+    ``up == 1`` is a plain cross-correlation (``F.conv2d``). For ``up > 1`` the kernel acts
+    as a true convolution on the zero-stuffed input, which is what a strided transposed
+    convolution computes without materialising the zeros; the FIR filter ``f`` then
+    removes the images of the spectrum that zero insertion created (gain ``up**2``
+    restores the magnitude). weight: ``(O, I / groups, k, k)``.
+    """
+    if up == 1:
+        return F.conv2d(x, weight, padding=padding, groups=groups)
+    out_ch, in_per_group, kh, kw = weight.shape
+    fw, fh = filter_size(f)
+    # conv_transpose2d wants (in, out / groups, k, k): swap O and I inside each group.
+    w_t = weight.reshape(groups, out_ch // groups, in_per_group, kh, kw).transpose(1, 2)
+    w_t = w_t.reshape(groups * in_per_group, out_ch // groups, kh, kw)
+    x = F.conv_transpose2d(x, w_t, stride=up, groups=groups)  # (N, O, (H-1)*up + kh, ...)
+    # Pad/crop so that filtering lands exactly on H*up x W*up with the conv centred.
+    pad = [
+        padding + (fw + up - 1) // 2 - (kw - 1),
+        padding + (fw - up) // 2 - (kw - up),
+        padding + (fh + up - 1) // 2 - (kh - 1),
+        padding + (fh - up) // 2 - (kh - up),
+    ]
+    return upfirdn2d(x, f, padding=pad, gain=up**2)
+
+
+def modulated_conv2d(
+    x: Tensor,
+    weight: Tensor,
+    styles: Tensor,
+    demodulate: bool = True,
+    up: int = 1,
+    padding: int = 0,
+    resample_filter: Tensor | None = None,
+) -> Tensor:
+    """Convolve each sample with its own style-scaled kernel.
+
+    Args:
+        x: ``(N, I, H, W)``.
+        weight: ``(O, I, k, k)``, shared by the batch.
+        styles: ``(N, I)``, one scale per input channel and sample.
+        demodulate: rescale every output filter to unit norm (StyleGAN2 eq. 3).
+    Returns:
+        ``(N, O, H*up, W*up)`` (for ``padding = k // 2``) in ``x``'s dtype.
+
+    The per-sample kernels are built in float32 with autocast off (their squared sums
+    overflow float16), then cast to ``x``'s dtype for the convolution.
+    """
+    n, in_ch, h, w = x.shape
+    out_ch, _, kh, kw = weight.shape
+    with torch.autocast(device_type=x.device.type, enabled=False):
+        wgt = weight.float()[None] * styles.float().reshape(n, 1, in_ch, 1, 1)  # (N, O, I, k, k)
+        if demodulate:
+            dcoefs = (wgt.square().sum(dim=[2, 3, 4]) + 1e-8).rsqrt()  # (N, O)
+            wgt = wgt * dcoefs.reshape(n, out_ch, 1, 1, 1)
+    x = x.reshape(1, n * in_ch, h, w)  # the batch becomes N groups of I channels
+    x = conv2d_resampled(x, wgt.reshape(n * out_ch, in_ch, kh, kw).to(x.dtype), resample_filter, up, padding, groups=n)
+    return x.reshape(n, out_ch, *x.shape[2:])  # (N, O, H', W')
+
+
+class EqualLinear(nn.Module):
+    """Fully connected layer with equalised learning rate (NVIDIA's ``FullyConnectedLayer``).
+
+    ``y = act(x @ (weight * lr_mul / sqrt(in))^T + bias * lr_mul)``; x: (N, in) -> (N, out).
+    """
+
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        bias: bool = True,
+        activation: str = "linear",
+        lr_multiplier: float = 1.0,
+        bias_init: float = 0.0,
+    ) -> None:
+        super().__init__()
+        _activation(activation)
+        self.in_features, self.out_features, self.activation = in_features, out_features, activation
+        self.weight = nn.Parameter(torch.randn(out_features, in_features) / lr_multiplier)
+        self.bias = nn.Parameter(torch.full([out_features], float(np.float32(bias_init)))) if bias else None
+        self.weight_gain = lr_multiplier / math.sqrt(in_features)
+        self.bias_gain = lr_multiplier
+
+    def forward(self, x: Tensor) -> Tensor:
+        w = self.weight.to(x.dtype) * self.weight_gain
+        b = None if self.bias is None else self.bias.to(x.dtype)
+        if b is not None and self.bias_gain != 1:
+            b = b * self.bias_gain
+        if self.activation == "linear" and b is not None:
+            return torch.addmm(b.unsqueeze(0), x, w.t())
+        return bias_act(x.matmul(w.t()), b, self.activation)
+
+    def extra_repr(self) -> str:
+        return f"in_features={self.in_features}, out_features={self.out_features}, activation={self.activation}"
+
+
+class EqualConv2d(nn.Module):
+    """Convolution with equalised learning rate, optional FIR upsampling (``Conv2dLayer``).
+
+    The generator uses it for the resnet architecture's 1x1 shortcut.
+    x: (N, I, H, W) -> (N, O, H*up, W*up).
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int,
+        bias: bool = True,
+        activation: str = "linear",
+        up: int = 1,
+        resample_filter: Sequence[float] = (1, 3, 3, 1),
+        conv_clamp: float | None = None,
+        channels_last: bool = False,
+    ) -> None:
+        super().__init__()
+        self.activation, self.act_gain = activation, _activation(activation)[1]
+        self.up, self.conv_clamp, self.padding = up, conv_clamp, kernel_size // 2
+        self.register_buffer("resample_filter", setup_filter(resample_filter))
+        self.weight_gain = 1 / math.sqrt(in_channels * kernel_size**2)
+        fmt = torch.channels_last if channels_last else torch.contiguous_format
+        self.weight = nn.Parameter(torch.randn(out_channels, in_channels, kernel_size, kernel_size).to(memory_format=fmt))
+        self.bias = nn.Parameter(torch.zeros(out_channels)) if bias else None
+
+    def forward(self, x: Tensor, gain: float = 1) -> Tensor:
+        w = (self.weight * self.weight_gain).to(x.dtype)
+        x = conv2d_resampled(x, w, self.resample_filter, self.up, self.padding)
+        clamp = None if self.conv_clamp is None else self.conv_clamp * gain
+        return bias_act(x, self.bias, self.activation, gain=self.act_gain * gain, clamp=clamp)
+
+
+def draw_noise(shape: Sequence[int], device: torch.device, generator: NoiseGenerator) -> Tensor:
+    """Standard normal noise ``(N, 1, H, W)`` on ``device``.
+
+    ``generator`` may be ``None`` (global RNG), one ``torch.Generator`` for the batch, or
+    one per sample (length N): then sample i's noise depends only on generator i, so a
+    frame renders the same in any batch. Draws happen on the generator's device.
+    """
+    if generator is None:
+        return torch.randn(list(shape), device=device)
+    if isinstance(generator, torch.Generator):
+        return torch.randn(list(shape), generator=generator, device=generator.device).to(device)
+    if len(generator) != shape[0]:
+        raise ValueError(f"got {len(generator)} noise generators for a batch of {shape[0]}")
+    return torch.cat([torch.randn([1, *shape[1:]], generator=g, device=g.device).to(device) for g in generator])
+
+
+class StyledConv(nn.Module):
+    """One synthesis layer (NVIDIA's ``SynthesisLayer``): affine style, modulated conv
+    (optionally 2x upsampling), noise, bias, activation, clamp.
+
+    x: (N, in_channels, R/up, R/up), w: (N, w_dim) -> (N, out_channels, R, R).
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        w_dim: int,
+        resolution: int,
+        kernel_size: int = 3,
+        up: int = 1,
+        use_noise: bool = True,
+        activation: str = "lrelu",
+        resample_filter: Sequence[float] = (1, 3, 3, 1),
+        conv_clamp: float | None = None,
+        channels_last: bool = False,
+    ) -> None:
+        super().__init__()
+        self.in_channels, self.out_channels, self.resolution = in_channels, out_channels, resolution
+        self.up, self.use_noise, self.conv_clamp, self.padding = up, use_noise, conv_clamp, kernel_size // 2
+        self.activation, self.act_gain = activation, _activation(activation)[1]
+        self.register_buffer("resample_filter", setup_filter(resample_filter))
+        self.affine = EqualLinear(w_dim, in_channels, bias_init=1)  # styles start at 1: no modulation
+        fmt = torch.channels_last if channels_last else torch.contiguous_format
+        self.weight = nn.Parameter(torch.randn(out_channels, in_channels, kernel_size, kernel_size).to(memory_format=fmt))
+        if use_noise:
+            self.register_buffer("noise_const", torch.randn(resolution, resolution))
+            self.noise_strength = nn.Parameter(torch.zeros([]))
+        self.bias = nn.Parameter(torch.zeros(out_channels))
+
+    def forward(
+        self, x: Tensor, w: Tensor, noise_mode: str = "const", gain: float = 1, noise_generator: NoiseGenerator = None
+    ) -> Tensor:
+        if noise_mode not in ("const", "random", "none"):
+            raise ValueError(f"noise_mode must be 'const', 'random' or 'none', not {noise_mode!r}")
+        expected = self.resolution // self.up
+        if x.shape[1] != self.in_channels or x.shape[2:] != (expected, expected):
+            raise ValueError(f"expected (N, {self.in_channels}, {expected}, {expected}) input, got {tuple(x.shape)}")
+        styles = self.affine(w)  # (N, in_channels)
+        x = modulated_conv2d(x, self.weight, styles, up=self.up, padding=self.padding, resample_filter=self.resample_filter)
+        if self.use_noise and noise_mode == "random":
+            shape = (x.shape[0], 1, self.resolution, self.resolution)
+            x = x + (draw_noise(shape, x.device, noise_generator) * self.noise_strength).to(x.dtype)
+        elif self.use_noise and noise_mode == "const":
+            x = x + (self.noise_const * self.noise_strength).to(x.dtype)  # (R, R) broadcast over N, C
+        clamp = None if self.conv_clamp is None else self.conv_clamp * gain
+        return bias_act(x, self.bias, self.activation, gain=self.act_gain * gain, clamp=clamp)
+
+    def extra_repr(self) -> str:
+        return f"{self.in_channels} -> {self.out_channels}, resolution={self.resolution}, up={self.up}"
+
+
+class ToRGB(nn.Module):
+    """Modulated 1x1 projection to image channels, no demodulation (``ToRGBLayer``).
+
+    x: (N, in_channels, R, R), w: (N, w_dim) -> (N, img_channels, R, R).
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        w_dim: int,
+        kernel_size: int = 1,
+        conv_clamp: float | None = None,
+        channels_last: bool = False,
+    ) -> None:
+        super().__init__()
+        self.conv_clamp = conv_clamp
+        self.affine = EqualLinear(w_dim, in_channels, bias_init=1)
+        fmt = torch.channels_last if channels_last else torch.contiguous_format
+        self.weight = nn.Parameter(torch.randn(out_channels, in_channels, kernel_size, kernel_size).to(memory_format=fmt))
+        self.bias = nn.Parameter(torch.zeros(out_channels))
+        self.weight_gain = 1 / math.sqrt(in_channels * kernel_size**2)
+
+    def forward(self, x: Tensor, w: Tensor) -> Tensor:
+        styles = self.affine(w) * self.weight_gain  # equalised lr folded into the styles
+        x = modulated_conv2d(x, self.weight, styles, demodulate=False)
+        return bias_act(x, self.bias, "linear", clamp=self.conv_clamp)
