@@ -6,6 +6,7 @@ countless DCGAN checkpoints take, so loading them goes through the real adapter.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,8 @@ import torch
 from torch import nn
 
 REPO = Path(__file__).resolve().parents[1]
+# Test kits that tests in other folders use too (tiny StyleGAN pickles in the NVIDIA format).
+sys.path.insert(0, str(REPO / "tests" / "stylegan"))
 
 
 def tutorial_dcgan(nz: int = 8, ngf: int = 4, channels: int = 3, layers: int = 3, num_classes: int = 0, seed: int = 0) -> nn.Sequential:

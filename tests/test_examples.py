@@ -22,9 +22,18 @@ def test_there_are_examples():
     assert {"faces-loop.yaml", "eye-colours.yaml", "lerp-vs-slerp.yaml"} <= names
 
 
+def _model_for(example: Path, tmp_path: Path) -> list[str]:
+    """Examples for the user's own StyleGAN take the pickle from --set model=...: a tiny one here."""
+    if "your-stylegan.pkl" not in example.read_text():
+        return []
+    from stylegan_testkit import write_pickle
+
+    return ["--set", f"model={write_pickle(tmp_path / 'network.pkl', 'sg3-t')[0]}"]
+
+
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
 def test_example_renders(tmp_path, example: Path):
-    short = ["--set", "fps=3", "--set", "size=48"]
+    short = ["--set", "fps=3", "--set", "size=48", *_model_for(example, tmp_path)]
     check = runner.invoke(app, ["check", str(example), "--json", *short])
     assert check.exit_code == 0, check.output
     expected = json.loads(check.stdout)["frames"]

@@ -73,6 +73,20 @@ def _factory(tmp: Path) -> tuple[Path, dict]:
     return path, {"factory": "odyssey_contract_factory:build", "trust_code": True, "latent_shape": [8], "output_range": [-1, 1]}
 
 
+def _stylegan(tmp: Path, variant: str, c_dim: int = 0) -> tuple[Path, dict]:
+    from stylegan_testkit import write_pickle  # tests/stylegan: tiny NVIDIA-format pickles
+
+    return write_pickle(tmp / "network.pkl", variant, c_dim=c_dim)[0], {}
+
+
+def _stylegan_native(tmp: Path) -> tuple[Path, dict]:
+    from odyssey.api import convert_checkpoint
+
+    source, _ = _stylegan(tmp, "sg3-r", c_dim=3)
+    convert_checkpoint(source, tmp / "converted.safetensors")
+    return tmp / "converted.safetensors", {}
+
+
 FORMATS = {"factory-vae": "factory"}  # cases that name their adapter (a factory is never sniffed)
 CASES: dict[str, tuple[str, Callable[[Path], tuple[Path | str, dict]]]] = {
     "native-unconditional": ("native", lambda tmp: _native(tmp, False)),
@@ -85,6 +99,10 @@ CASES: dict[str, tuple[str, Callable[[Path], tuple[Path | str, dict]]]] = {
     "torchscript-vae": ("torchscript", _torchscript),
     "factory-vae": ("factory", _factory),
     "bundled-vae-digits": ("native", lambda tmp: (REPO / "checkpoints" / "vae-digits.safetensors", {})),
+    "stylegan2-pickle": ("stylegan", lambda tmp: _stylegan(tmp, "sg2-resnet")),
+    "stylegan2-pickle-conditional": ("stylegan", lambda tmp: _stylegan(tmp, "sg2-skip", c_dim=3)),
+    "stylegan3-pickle": ("stylegan", lambda tmp: _stylegan(tmp, "sg3-t")),
+    "stylegan3-native": ("native", _stylegan_native),
 }
 
 

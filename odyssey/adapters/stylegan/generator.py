@@ -149,7 +149,7 @@ class StyleGANGenerator(ModuleGenerator):
         layers = torch.arange(self.num_ws, device=self.device)
         cut = self.num_ws if self.settings.cutoff is None else self.settings.cutoff
         scale = torch.where((layers < cut)[None, :, None], psi, torch.ones_like(psi))  # (N, num_ws, 1)
-        return centre + scale * (ws - centre)
+        return torch.where(scale == 1, ws, centre + scale * (ws - centre))  # psi 1 leaves w exactly as it is
 
     def _noise_generators(self, frame: torch.Tensor | None, count: int) -> list[torch.Generator] | None:
         if self.settings.noise != "random":
