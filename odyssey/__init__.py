@@ -6,7 +6,8 @@ Public API (see the README for a walk-through):
 * ``keyframe_path(generator, [seeds...], seconds=..., loop=...)`` -> a ``Trajectory``
 * ``render(generator, trajectory, "out.mp4", RenderSettings(size=256))`` -> the output path
 * ``iter_frames(generator, trajectory)`` -> ``(B, H, W, C)`` uint8 batches
-* ``render_file("paths/faces-loop.yaml")`` -> what ``odyssey render`` does
+* ``render_file("paths/faces-loop.yaml")`` -> what ``odyssey render`` does (in segments, resumable)
+* ``render_segments(path_file, shard="0/2")``, ``join_file(path_file)`` -> ``--shard``/``--ray`` and ``odyssey join``
 * ``train_vae("drawings/", "checkpoints/mine.safetensors", resolution=64)`` -> what ``odyssey train-vae`` does
 
 Names are imported on first use, so ``import odyssey.paths`` stays free of models,
@@ -31,6 +32,8 @@ _EXPORTS = {
     "preview_file": "odyssey.api",
     "render": "odyssey.api",
     "render_file": "odyssey.api",
+    "render_segments": "odyssey.api",
+    "join_file": "odyssey.api",
     "save_array": "odyssey.api",
     "summarize": "odyssey.api",
     "train_vae": "odyssey.vae.train",

@@ -18,7 +18,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 import numpy as np
 import torch
@@ -26,7 +26,7 @@ from tqdm import tqdm
 
 from odyssey.adapters import describe, list_bundled, load_generator
 from odyssey.config import DEFAULT_RENDERS_DIR, OdysseyConfig, TruncationSpec, json_schema, load_config
-from odyssey.errors import CheckpointError, PathError, WriterError
+from odyssey.errors import CheckpointError, ConfigError, PathError, WriterError
 from odyssey.models.base import Generator, ModelInfo
 from odyssey.pipeline import run_pipeline, share_cpu
 from odyssey.measure import PathReport, measure_path
@@ -37,11 +37,15 @@ from odyssey.trajectory import Keyframe, Timing, Trajectory, build_trajectory, r
 from odyssey.writers import VideoSpec, open_writer, output_format
 from odyssey.writers import check_output as check_destination
 
+if TYPE_CHECKING:
+    from odyssey.segments import SegmentReport
+
 __all__ = [
     "Job",
     "convert_checkpoint",
     "describe_models",
     "iter_frames",
+    "join_file",
     "keyframe_path",
     "load_generator",
     "load_job",
@@ -49,6 +53,7 @@ __all__ = [
     "preview_file",
     "render",
     "render_file",
+    "render_segments",
     "save_array",
     "summarize",
 ]
@@ -166,13 +171,75 @@ def load_job(path_file: str | Path, overrides: Sequence[str] = (), output: str |
 
 
 def render_file(path_file: str | Path, overrides: Sequence[str] = (), output: str | Path | None = None, *, progress: bool = True) -> Path:
-    """``odyssey render``: the path file rendered to its output; returns the output path."""
-    job = load_job(path_file, overrides, output)
-    video = job.config.video
-    return render(
-        job.generator, job.trajectory, job.output, job.settings,
-        crf=video.crf, preset=video.preset, codec=video.codec, threads=video.threads, progress=progress,
-    )  # fmt: skip
+    """``odyssey render``: the path file rendered to its output (in segments); returns the output path."""
+    return render_segments(path_file, overrides, output, progress=progress).output
+
+
+def render_segments(
+    path_file: str | Path,
+    overrides: Sequence[str] = (),
+    output: str | Path | None = None,
+    *,
+    shard: str | tuple[int, int] | None = None,
+    ray: str | None = None,
+    ray_workers: int | None = None,
+    keep_segments: bool = False,
+    progress: bool = True,
+    log: Callable[[str], None] | None = None,
+) -> SegmentReport:
+    """``odyssey render``: render a path file in segments, resuming a render interrupted before.
+
+    Segments (``segment_seconds`` each) are kept in a work folder beside the output until
+    they are joined and verified. ``shard="K/N"`` renders only shard K's segments
+    (round-robin: segment i belongs to shard i mod N) and does not join: ``join_file`` does,
+    once every shard is done. ``ray`` renders on a Ray cluster (an address, or "local" to
+    start one here). ``log`` receives notes such as "resuming" or "starting afresh".
+    See ``odyssey.segments``.
+    """
+    from odyssey.segments import RenderSession, parse_shard
+    from odyssey.segments import render_segments as run
+
+    if shard is not None and ray is not None:
+        raise ConfigError("--shard and --ray split the work in two different ways; use one of them")
+    shard = parse_shard(shard) if isinstance(shard, str) else shard
+    config, out_path = load_config(path_file, list(overrides), output)
+    check_destination(out_path)
+    session = RenderSession(config, out_path, _command_source(path_file, overrides, output))
+
+    def load() -> tuple[Generator, Trajectory, RenderSettings]:
+        job = load_job(path_file, overrides, output)
+        return job.generator, job.trajectory, job.settings
+
+    return run(session, load, shard=shard, ray=ray, ray_workers=ray_workers, keep_segments=keep_segments, progress=progress, log=log)
+
+
+def join_file(
+    source: str | Path, overrides: Sequence[str] = (), output: str | Path | None = None, *, keep_segments: bool = False
+) -> Path:
+    """``odyssey join``: join the finished segments of a render into its output; returns the output.
+
+    ``source`` is the render's path file (with the same overrides and output as its
+    ``render`` runs) or the ``manifest.json`` in its work folder. No model is loaded. A
+    SegmentError names any segment that is missing or fails verification.
+    """
+    from odyssey.segments import RenderSession, join_session, session_from_manifest
+    from odyssey.segments.runner import join_manifest
+
+    source = Path(source)
+    if source.suffix == ".json":
+        workspace, manifest, encoding = session_from_manifest(source)
+        return join_manifest(workspace, manifest, encoding, keep_segments=keep_segments)
+    config, out_path = load_config(source, list(overrides), output)
+    check_destination(out_path)
+    return join_session(RenderSession(config, out_path, _command_source(source, overrides, output)), keep_segments=keep_segments)
+
+
+def _command_source(path_file: str | Path, overrides: Sequence[str], output: str | Path | None) -> str:
+    """The path file and options as a user would type them again, for messages."""
+    words = [str(path_file), *(f"--set {item}" for item in overrides)]
+    if output is not None:
+        words.append(f"--out {output}")
+    return " ".join(words)
 
 
 def summarize(job: Job, report: PathReport | None = None) -> dict:

@@ -35,9 +35,22 @@ class _Group(TyperGroup):
                 raise
             click.secho(f"error: {exc}", fg="red", err=True)
             ctx.exit(1)
-        except KeyboardInterrupt:
-            click.secho("interrupted: nothing was written to the output path", fg="yellow", err=True)
+        except KeyboardInterrupt as exc:  # a segmented render's says what it keeps (odyssey.segments.Interrupted)
+            click.secho(str(exc) or "interrupted: nothing was written to the output path", fg="yellow", err=True)
             ctx.exit(130)
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:  # type: ignore[override]
+        return super().parse_args(ctx, _ray_without_address(args))
+
+
+def _ray_without_address(args: list[str]) -> list[str]:
+    """``--ray`` takes an optional address: alone (last, before an option or the path file) it means "local"."""
+    out = list(args)
+    for i, arg in enumerate(out):
+        following = out[i + 1] if i + 1 < len(out) else None
+        if arg == "--ray" and (following is None or following.startswith("-") or following.endswith((".yaml", ".yml"))):
+            out[i] = "--ray=local"
+    return out
 
 
 app = typer.Typer(
@@ -62,6 +75,16 @@ TrustOption = Annotated[
     bool,
     typer.Option("--trust-pickle", help="Load a StyleGAN .pkl by unpickling it with its own code: RUNS CODE FROM THE FILE (needs NVIDIA's code on PYTHONPATH). Only for files you trust."),
 ]
+
+SegmentSecondsOption = Annotated[
+    Optional[float],
+    typer.Option("--segment-seconds", min=0.001, help="Seconds of video per segment (default: segment_seconds in the file, 30). Finished segments are kept, so a rerun resumes."),
+]
+KeepOption = Annotated[bool, typer.Option("--keep-segments", help="Keep the work folder of segments after the verified join.")]
+
+
+def _segment_override(seconds: Optional[float]) -> list[str]:
+    return [f"segment_seconds={seconds}"] if seconds is not None else []
 
 
 def _overrides(set_: Optional[list[str]], trust_pickle: bool = False) -> list[str]:
@@ -93,9 +116,49 @@ def render(
     set_: SetOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     trust_pickle: TrustOption = False,
+    segment_seconds: SegmentSecondsOption = None,
+    shard: Annotated[
+        Optional[str],
+        typer.Option("--shard", metavar="K/N", help="Render only shard K of N (K from 0; segment i belongs to shard i mod N), e.g. on Slurm --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT; then run `odyssey join`."),
+    ] = None,
+    ray: Annotated[
+        Optional[str],
+        typer.Option("--ray", metavar="[ADDRESS]", help="Render the segments on a Ray cluster: at ADDRESS (auto, HOST:6379, ray://HOST:10001), or alone to start one here. Needs pip install 'odyssey[ray]'; ray.init takes seconds."),
+    ] = None,
+    ray_workers: Annotated[Optional[int], typer.Option("--ray-workers", min=1, help="Ray workers (default: one per GPU; without GPUs one per 2 CPUs).")] = None,
+    keep_segments: KeepOption = False,
 ) -> None:
-    """Render a path file to a video (MP4, WebM, GIF) or a folder of PNG frames."""
-    output = api.render_file(path_file, _overrides(set_, trust_pickle), out, progress=not quiet)
+    """Render a path file to a video (MP4, WebM, GIF) or a folder of PNG frames.
+
+    The render is made in segments kept beside the output (renders/.odyssey-work/): run the
+    same command again after a crash or Ctrl-C and it resumes where it stopped.
+    """
+    overrides = _overrides(set_, trust_pickle) + _segment_override(segment_seconds)
+    log = None if quiet else (lambda message: click.secho(message, fg="yellow", err=True))
+    report = api.render_segments(
+        path_file, overrides, out, shard=shard, ray=ray, ray_workers=ray_workers, keep_segments=keep_segments, progress=not quiet, log=log
+    )
+    if quiet:
+        return
+    if report.joined:
+        typer.echo(f"wrote {report.output}")
+        return
+    typer.echo(f"shard {shard}: rendered {len(report.rendered)} segment(s); {report.finished} of {report.segments} are finished in {report.work}")
+    if report.finished == report.segments:
+        typer.echo(f"all segments are finished: join them with `odyssey join {path_file}` (with the same --set/--out)")
+
+
+@app.command()
+def join(
+    source: Annotated[Path, typer.Argument(help="The render's path file (give the same --set/--out as its render), or the manifest.json in its work folder.", show_default=False)],
+    out: OutOption = None,
+    set_: SetOption = None,
+    segment_seconds: SegmentSecondsOption = None,
+    keep_segments: KeepOption = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on success.")] = False,
+) -> None:
+    """Join the segments of a render made with --shard into its output, and verify it (no model is loaded)."""
+    output = api.join_file(source, _overrides(set_) + _segment_override(segment_seconds), out, keep_segments=keep_segments)
     if not quiet:
         typer.echo(f"wrote {output}")
 

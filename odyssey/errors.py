@@ -45,3 +45,8 @@ class FFmpegError(WriterError):
 
 class RenderError(OdysseyError):
     """Rendering failed on the generator side (device unavailable, out of memory)."""
+
+
+class SegmentError(WriterError):
+    """A segmented render cannot go on: a segment is missing or failed verification, or a join
+    would not play right (``odyssey.segments``). Finished segments are kept."""

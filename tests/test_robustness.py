@@ -45,15 +45,17 @@ def test_ctrl_c_leaves_nothing_and_stops_ffmpeg(tmp_path, tiny_dcgan):
     out = tmp_path / "out" / "o.mp4"
     proc = run_odyssey("render", str(path_file), "--out", str(out), "--quiet")
     deadline = time.time() + 60
-    while time.time() < deadline and not (out.parent.exists() and any(out.parent.iterdir())):
-        time.sleep(0.1)  # wait until ffmpeg is writing its temporary file
+    while time.time() < deadline and not (out.parent.exists() and any(out.parent.rglob(".seg_*.partial.mp4"))):
+        time.sleep(0.1)  # wait until ffmpeg is writing its temporary file (a segment's, in the work folder)
     assert proc.poll() is None, proc.communicate()
     time.sleep(0.5)
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=30)
     assert proc.returncode == 130, stderr
     assert "interrupted" in stderr and "Traceback" not in stderr
-    assert not out.exists() and list(out.parent.iterdir()) == []
+    # Nothing at the output; beside it only the work folder, holding no temp file (the render resumes from it).
+    assert not out.exists() and [p.name for p in out.parent.iterdir()] == [".odyssey-work"]
+    assert [p.name for p in out.parent.rglob(".*") if p.name != ".odyssey-work"] == []
     time.sleep(0.2)
     assert ffmpeg_children(proc.pid) == []
 

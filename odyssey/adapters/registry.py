@@ -60,8 +60,9 @@ def _resolve_path(source: str | Path) -> Path:
     if path.is_dir():
         raise CheckpointError(f"{path} is a folder, not a checkpoint file; give the file itself")
     if not path.is_file():
+        hint = "; point at your network pickle with --set model=PATH/TO/network.pkl" if path.suffix.lower() == ".pkl" else ""
         raise CheckpointError(
-            f"checkpoint {path} does not exist; give a file path or a bundled model: {', '.join(BUNDLED)}"
+            f"checkpoint {path} does not exist; give a file path or a bundled model: {', '.join(BUNDLED)}{hint}"
         )
     return path
 

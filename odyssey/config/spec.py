@@ -54,6 +54,10 @@ class OdysseyConfig(_Strict):
     batch_size: int | None = Field(None, ge=1, le=4096, description="Frames per generator call; default chosen from resolution and device.")
     compile: bool = Field(False, description="Run the generator under torch.compile (slow to start; see BENCHMARKS.md for when it pays).")
     video: VideoSpec = Field(default_factory=VideoSpec, description="Encoder settings.")
+    segment_seconds: float = Field(
+        30.0, gt=0, le=86400,
+        description="Renders are made in segments of this many seconds of video, each kept once verified: an interrupted render resumes at the first unfinished one, and --shard/--ray split the work by segment.",
+    )  # fmt: skip
 
     @field_validator("size")
     @classmethod

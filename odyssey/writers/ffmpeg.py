@@ -170,8 +170,11 @@ class FFmpegProcess:
         code = self._wait_or_kill()
         raise self._failure(f"ffmpeg stopped while receiving frames for {self._target}", code)
 
-    def finish(self) -> None:
-        """Close stdin, wait for ffmpeg to finish, and raise FFmpegError unless it succeeded."""
+    def finish(self) -> str:
+        """Close stdin, wait for ffmpeg to finish, and raise FFmpegError unless it succeeded.
+
+        Returns what ffmpeg printed (its last ``STDERR_TAIL_BYTES``), for callers that check
+        its warnings (the segment join does)."""
         if self._proc.stdin is not None:
             try:
                 self._proc.stdin.close()
@@ -180,7 +183,9 @@ class FFmpegProcess:
         code = self._proc.wait()
         if code != 0:
             raise self._failure(f"ffmpeg failed to write {self._target}", code)
+        printed = self._stderr_text()
         self._close_stderr()
+        return printed
 
     def kill(self) -> None:
         """Stop ffmpeg now: terminate, kill if it lingers, release the pipes. Never raises."""
@@ -214,11 +219,12 @@ class FFmpegProcess:
             return self._proc.wait()
 
 
-def run_ffmpeg(command: list[str], target: Path) -> None:
-    """Run a command that needs no input to completion; kill it if anything interrupts."""
+def run_ffmpeg(command: list[str], target: Path) -> str:
+    """Run a command that needs no input to completion and return what it printed; kill it if
+    anything interrupts."""
     process = FFmpegProcess(command, target, feed=False)
     try:
-        process.finish()
+        return process.finish()
     except BaseException:
         process.kill()
         raise
