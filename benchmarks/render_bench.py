@@ -40,7 +40,35 @@ CASES = {
     "faces-512": ("dcgan-faces", 512, ".mp4"),
     "eyes-512": ("omniart-eyes", 512, ".mp4"),
     "eyes-gif": ("omniart-eyes", 256, ".gif"),
+    # random-initialised StyleGANs (no pretrained ones can be bundled), 256 px native, smaller widths
+    "sg2-256": ("stylegan2", 256, ".mp4"),
+    "sg3t-256": ("stylegan3", 256, ".mp4"),
 }
+STYLEGAN_KWARGS = {
+    "stylegan2": dict(z_dim=512, c_dim=0, w_dim=512, img_resolution=256, img_channels=3, mapping_kwargs={"num_layers": 8},
+                      synthesis_kwargs={"channel_base": 8192, "channel_max": 256, "architecture": "skip"}),
+    "stylegan3": dict(z_dim=512, c_dim=0, w_dim=512, img_resolution=256, img_channels=3, mapping_kwargs={"num_layers": 2},
+                      channel_base=8192, channel_max=256),
+}
+
+
+def stylegan_file(family: str) -> Path:
+    """A random-initialised StyleGAN of ``family`` as an odyssey file (made once, cached)."""
+    import torch
+
+    from odyssey.adapters.stylegan.loader import build_network
+    from odyssey.models.checkpoint import write_native
+
+    kwargs = STYLEGAN_KWARGS[family]
+    path = REPO / "renders" / ".cache" / f"bench-{family}-256.safetensors"
+    if path.is_file():
+        return path
+    torch.manual_seed(0)
+    net = build_network(family, kwargs)[0]
+    meta = dict(architecture=family, kwargs=kwargs, name=f"random-{family}", family=family, latent_shape=[512],
+                resolution=[256, 256], channels=3, output_range=[-1, 1], description="random weights, for benchmarks")
+    write_native(path, net.state_dict(), meta)
+    return path
 MODES = ("baseline", "odyssey", "generator", "encoder")
 
 
@@ -49,7 +77,7 @@ def build(case: str, frames: int):
     import odyssey
 
     model, size, _ = CASES[case]
-    gen = odyssey.load_generator(model)
+    gen = odyssey.load_generator(stylegan_file(model) if model.startswith("stylegan") else model)
     classes = ["amber", "blue", "green", "red"] if gen.info.conditional else None
     path = odyssey.keyframe_path(gen, [11, 24, 35, 47], frames=frames, loop=True, interpolation="slerp", classes=classes)
     settings = odyssey.RenderSettings(size=size)

@@ -140,6 +140,8 @@ class Renderer:
             self.generator.use_channels_last()  # tensor-core convolutions; outputs follow the weights' format
         self.size = output_size(generator.info, self.settings.size)
         self.batch_size = self.settings.batch_size or auto_batch_size(self.size, self.device)
+        if self.settings.batch_size is None and self.device.type == "cpu" and generator.cpu_batch_limit:
+            self.batch_size = min(self.batch_size, generator.cpu_batch_limit)  # heavy nets: big batches only thrash the cache
         self._synthesize = torch.compile(generator.synthesize, dynamic=False) if self.settings.compile else generator.synthesize
         self._copy_stream = torch.cuda.Stream(self.device) if self.device.type == "cuda" else None
 

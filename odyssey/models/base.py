@@ -99,6 +99,7 @@ class Generator(ABC):
     info: ModelInfo
     device: torch.device = torch.device("cpu")
     controls: frozenset[str] = frozenset()  # per-frame keyword inputs ``synthesize`` accepts
+    cpu_batch_limit: int | None = None  # the most frames per call that still pay off on a CPU (None: no limit)
 
     def seed_latent(self, seed: int, label: int | None = None) -> torch.Tensor:
         """The keyframe latent for ``seed``: standard normal, float32, on the CPU.

@@ -51,6 +51,9 @@ class StyleGANGenerator(ModuleGenerator):
         extra = {**info.extra, "space": self.settings.space, "w_dim": self.w_dim, "num_ws": self.num_ws}
         self.info = replace(info, latent_shape=shape, extra=extra)
         self.controls = frozenset({"frame", "transform"} if self.is_stylegan3 else {"frame"})
+        # Per output pixel a StyleGAN holds tens of wide feature maps: on a CPU a batch beyond
+        # ~64k native pixels only spills the caches (measured: 256 px, batch 1 > 4 > 16 frames/s).
+        self.cpu_batch_limit = max(1, 2**16 // (int(net.img_resolution) ** 2))
 
     # -- views ------------------------------------------------------------------------
     def in_space(self, settings: StyleSettings) -> "StyleGANGenerator":

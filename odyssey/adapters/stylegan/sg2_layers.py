@@ -126,9 +126,23 @@ def modulated_conv2d(
 
     The per-sample kernels are built in float32 with autocast off (their squared sums
     overflow float16), then cast to ``x``'s dtype for the convolution.
+
+    Two equal forms: on CUDA (and for one sample) a grouped convolution with one kernel
+    per sample, as NVIDIA's fused path; elsewhere the activations are scaled instead,
+    ``((x * s) conv W) * d``, so the whole batch shares one convolution, which CPUs run
+    far faster than N small groups (the same image to float rounding).
     """
     n, in_ch, h, w = x.shape
     out_ch, _, kh, kw = weight.shape
+    if n > 1 and x.device.type != "cuda":
+        with torch.autocast(device_type=x.device.type, enabled=False):
+            styles32 = styles.float()
+            dcoefs = None
+            if demodulate:  # sum over i, k of (w s)^2 = s^2 @ (sum_k w^2)^T
+                dcoefs = (styles32.square() @ weight.float().square().sum(dim=[2, 3]).t() + 1e-8).rsqrt()  # (N, O)
+        x = x * styles32.to(x.dtype).reshape(n, in_ch, 1, 1)
+        x = conv2d_resampled(x, weight.to(x.dtype), resample_filter, up, padding, groups=1)  # (N, O, H', W')
+        return x if dcoefs is None else x * dcoefs.to(x.dtype).reshape(n, out_ch, 1, 1)
     with torch.autocast(device_type=x.device.type, enabled=False):
         wgt = weight.float()[None] * styles.float().reshape(n, 1, in_ch, 1, 1)  # (N, O, I, k, k)
         if demodulate:
