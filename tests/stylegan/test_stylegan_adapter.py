@@ -186,3 +186,17 @@ def test_projected_npz_keyframes(tmp_path: Path) -> None:
         warnings.simplefilter("error")
         frames = list(api.iter_frames(job.generator, job.trajectory))
     assert sum(len(b) for b in frames) == job.trajectory.num_frames
+
+
+def test_trust_pickle_loads_a_network_the_safe_reader_refuses(tmp_path: Path) -> None:
+    """A plain pickle of a network class (as forks write): refused safely, loaded when trusted."""
+    net, _ = build("sg3-t")
+    path = tmp_path / "fork.pkl"
+    path.write_bytes(pickle.dumps({"G_ema": net}))
+    with pytest.raises(CheckpointError, match="odyssey.adapters.stylegan"):
+        load_generator(path, "stylegan")
+    trusted = load_generator(path, "stylegan", {"trust_pickle": True})
+    z = _z(trusted)
+    turn = input_transforms(np.full(3, 10.0), np.zeros(3), np.zeros(3))
+    with torch.no_grad():
+        torch.testing.assert_close(trusted.synthesize(z, transform=turn), net.synthesis(net.mapping(z, None), transform=turn).clamp(-1, 1), atol=1e-5, rtol=0)
