@@ -201,6 +201,8 @@ def render_segments(
 
     if shard is not None and ray is not None:
         raise ConfigError("--shard and --ray split the work in two different ways; use one of them")
+    if ray_workers is not None and ray is None:
+        raise ConfigError("--ray-workers sets how many Ray workers render; add --ray (or drop --ray-workers)")
     shard = parse_shard(shard) if isinstance(shard, str) else shard
     config, out_path = load_config(path_file, list(overrides), output)
     check_destination(out_path)
