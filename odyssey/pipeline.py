@@ -5,11 +5,6 @@ at most ``depth`` batches and hands them to ``sink`` (the encoder). The bound ke
 memory flat however long the render. A failure on either side stops both: an error in
 the sink is re-raised in the caller at its next batch; an error or Ctrl-C in the caller
 stops the writer thread before it propagates (the caller's writer context then aborts).
-
-On a CPU shared with the encoder (``share_cpu``), the pipeline also times both sides
-over the first batches and gives the generator every core when it is the bottleneck
-(``Balance``): a light model beside a busy encoder keeps half the cores, a heavy one
-(the conditional eyes GAN, a StyleGAN) gets them all, since the encoder then waits anyway.
 """
 
 from __future__ import annotations
@@ -18,7 +13,6 @@ import contextlib
 import os
 import queue
 import threading
-import time
 from typing import Callable, Iterable, Iterator
 
 import numpy as np
@@ -26,30 +20,6 @@ import torch
 
 _DONE = object()
 _POLL_SECONDS = 0.05
-GENERATOR_BOUND = 1.5  # generator seconds per batch over encoder seconds above which it takes every core
-_BALANCE_AFTER = 3  # batches timed before deciding (the first one, warm-up, is skipped)
-
-
-class Balance:
-    """The torch thread count for a render on a CPU shared with the encoder.
-
-    ``share`` threads while the encoder needs its cores; ``full`` once the first batches
-    show the generator to be the bottleneck (``decide``). ``share_cpu`` makes one.
-    """
-
-    def __init__(self, share: int, full: int) -> None:
-        self.share, self.full = share, full
-        self.decided: int | None = None
-
-    def decide(self, generator_seconds: float, encoder_seconds: float) -> int:
-        """Set and return the thread count from the time both sides took for the same batches."""
-        bound = generator_seconds > GENERATOR_BOUND * encoder_seconds
-        self.decided = self.full if bound else self.share
-        torch.set_num_threads(self.decided)
-        return self.decided
-
-
-_ACTIVE: list[Balance] = []  # the innermost share_cpu, if any
 
 
 def run_pipeline(
@@ -92,32 +62,10 @@ def run_pipeline(
             except queue.Full:
                 continue
 
-    balance = _ACTIVE[-1] if _ACTIVE else None
-    if balance is not None and balance.full <= balance.share:
-        balance = None  # nothing to give: one core, or threads already capped
-    times: dict[str, list[float]] = {"generator": [], "encoder": []}  # seconds per batch, warm-up batch left out
-    if balance is not None:
-        raw_sink = sink
-
-        def sink(item: np.ndarray) -> None:  # the same sink, timed
-            start = time.perf_counter()
-            raw_sink(item)
-            times["encoder"].append(time.perf_counter() - start)
-
     worker = threading.Thread(target=consume, name="odyssey-writer", daemon=True)
     worker.start()
     try:
-        iterator = iter(batches)
-        while True:
-            start = time.perf_counter()
-            batch = next(iterator, _DONE)
-            if batch is _DONE:
-                break
-            if balance is not None and balance.decided is None:
-                times["generator"].append(time.perf_counter() - start)
-                gen, enc = times["generator"][1:], times["encoder"][1:]
-                if len(gen) >= _BALANCE_AFTER - 1 and enc:
-                    balance.decide(sum(gen) / len(gen), sum(enc) / len(enc))
+        for batch in batches:
             put(batch)
         put(_DONE)
         while worker.is_alive():
@@ -148,9 +96,7 @@ def share_cpu(device: torch.device) -> Iterator[int]:
     before = torch.get_num_threads()
     share = max(1, (os.cpu_count() or 2) // 2)
     torch.set_num_threads(min(before, share))
-    _ACTIVE.append(Balance(min(before, share), before))
     try:
         yield torch.get_num_threads()
     finally:
-        _ACTIVE.pop()
         torch.set_num_threads(before)

@@ -97,32 +97,3 @@ def test_share_cpu_halves_threads_and_restores():
     finally:
         torch.set_num_threads(before)
 
-
-@pytest.mark.parametrize("slow_side, expected", [("generator", "full"), ("encoder", "share")])
-def test_the_bottleneck_side_decides_the_thread_split(monkeypatch, slow_side, expected):
-    """A slow generator beside a quick encoder gets every core; a slow encoder keeps its half."""
-    import time
-
-    import torch
-
-    from odyssey import pipeline
-
-    monkeypatch.setattr(pipeline.os, "cpu_count", lambda: 4)
-    before = torch.get_num_threads()
-    torch.set_num_threads(4)
-    try:
-        def gen():
-            for i in range(8):
-                time.sleep(0.03 if slow_side == "generator" else 0.001)
-                yield np.full((1, 2, 2, 3), i, dtype=np.uint8)
-
-        def sink(batch):
-            time.sleep(0.03 if slow_side == "encoder" else 0.001)
-
-        with pipeline.share_cpu(torch.device("cpu")):
-            assert torch.get_num_threads() == 2
-            assert run_pipeline(gen(), sink) == 8
-            assert torch.get_num_threads() == (4 if expected == "full" else 2)
-        assert torch.get_num_threads() == 4  # restored
-    finally:
-        torch.set_num_threads(before)
