@@ -14,10 +14,13 @@ from odyssey.cli import app
 from tests.conftest import REPO
 
 EXAMPLES = sorted((REPO / "paths").glob("*.yaml"))
+# Examples for the user's own models (a StyleGAN pickle given with --set model=...): run here with tiny ones.
+OWN_MODEL_EXAMPLES = sorted((REPO / "paths" / "your-models").glob("*.yaml"))
 runner = CliRunner()
 
 
 def test_there_are_examples():
+    assert {p.name for p in OWN_MODEL_EXAMPLES} >= {"stylegan-w-loop.yaml"}
     names = {p.name for p in EXAMPLES}
     assert {"faces-loop.yaml", "eye-colours.yaml", "lerp-vs-slerp.yaml"} <= names
 
@@ -31,7 +34,7 @@ def _model_for(example: Path, tmp_path: Path) -> list[str]:
     return ["--set", f"model={write_pickle(tmp_path / 'network.pkl', 'sg3-t')[0]}"]
 
 
-@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
+@pytest.mark.parametrize("example", EXAMPLES + OWN_MODEL_EXAMPLES, ids=lambda p: p.name)
 def test_example_renders(tmp_path, example: Path):
     short = ["--set", "fps=3", "--set", "size=48", *_model_for(example, tmp_path)]
     check = runner.invoke(app, ["check", str(example), "--json", *short])

@@ -151,7 +151,7 @@ def test_a_pickle_that_runs_code_is_refused_and_trust_pickle_is_the_way_in(tmp_p
 
 def test_path_file_in_w_renders(tmp_path: Path) -> None:
     path, _ = write_pickle(tmp_path / "n.pkl", "sg3-t")
-    example = REPO / "paths" / "stylegan-w-loop.yaml"
+    example = REPO / "paths" / "your-models" / "stylegan-w-loop.yaml"
     short = ["--set", f"model={path}", "--set", "fps=4", "--set", "path.duration=2"]
     result = runner.invoke(app, ["check", str(example), "--json", *short])
     assert result.exit_code == 0, result.output
@@ -167,7 +167,7 @@ def test_style_fields_on_a_model_without_them_name_the_field(tmp_path: Path) -> 
             api.load_job(REPO / "paths" / "faces-loop.yaml", [f"{field}={value}"], tmp_path / "x.mp4")
     path, _ = write_pickle(tmp_path / "n.pkl", "sg2-skip")
     with pytest.raises(ConfigError, match="transform"):
-        api.load_job(REPO / "paths" / "stylegan-w-loop.yaml", [f"model={path}"], tmp_path / "x.mp4")
+        api.load_job(REPO / "paths" / "your-models" / "stylegan-w-loop.yaml", [f"model={path}"], tmp_path / "x.mp4")
     with pytest.raises(ConfigError, match="walk"):
         api.load_job(REPO / "paths" / "walk.yaml", [f"model={path}", "space=w"], tmp_path / "x.mp4")
 
