@@ -24,6 +24,9 @@ def test_readme_api_example_runs(tmp_path, monkeypatch):
     blocks = readme_python_blocks()
     assert blocks, "the README must show the Python API"
     monkeypatch.chdir(tmp_path)
+    from stylegan_testkit import write_pickle
+
+    write_pickle(tmp_path / "ffhq.pkl", "sg2-skip")  # the StyleGAN section's "ffhq.pkl": a tiny one
     namespace: dict = {}
     for block in blocks:
         exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102 - our own README
