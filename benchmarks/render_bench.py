@@ -10,8 +10,9 @@ same frames of the same model at the same output size:
 * ``odyssey``   ``odyssey.render`` through the public API (batched, pipelined);
 * ``cli``       ``odyssey render`` as a command, wall time including start-up;
 * ``generator`` the same batches as odyssey, with the same torch thread setting
-                (``share_cpu``), frames discarded on the device;
-* ``encoder``   the same frames, pre-rendered in memory, through odyssey's writer.
+                (``share_cpu``) and frame layout, frames discarded on the device;
+* ``encoder``   the same frames, pre-rendered in memory in the same layout (yuv420p
+                for MP4), through odyssey's writer.
 
 Ratios, not seconds, are the claim: these machines are noisy. Usage:
 
@@ -72,8 +73,14 @@ def stylegan_file(family: str) -> Path:
 MODES = ("baseline", "odyssey", "generator", "encoder")
 
 
-def build(case: str, frames: int):
-    """The model, trajectory and settings of a case (what every mode shares)."""
+def build(case: str, frames: int, mode: str):
+    """The model, trajectory and settings of a case (what every mode shares), warmed up.
+
+    The baseline warms up with its own batch-1 call and keeps the model as loaded:
+    a ``Renderer`` would store its weights channels-last, which is odyssey's work.
+    """
+    import torch
+
     import odyssey
 
     model, size, _ = CASES[case]
@@ -81,8 +88,12 @@ def build(case: str, frames: int):
     classes = ["amber", "blue", "green", "red"] if gen.info.conditional else None
     path = odyssey.keyframe_path(gen, [11, 24, 35, 47], frames=frames, loop=True, interpolation="slerp", classes=classes)
     settings = odyssey.RenderSettings(size=size)
+    if mode == "baseline":
+        with torch.no_grad():
+            gen.synthesize(path.latents(0, 1), path.labels(0, 1), path.truncation(0, 1))
+        return gen, path, settings
     renderer = odyssey.Renderer(gen, settings)
-    for count in {1, renderer.batch_size}:  # warm up kernels at both batch sizes, untimed, for every mode
+    for count in {1, renderer.batch_size}:  # warm up kernels at both batch sizes, untimed
         renderer.render_range(path, 0, min(count, frames))
     return gen, path, settings
 
@@ -116,44 +127,62 @@ def run_odyssey(gen, path, settings, out: Path) -> None:
     odyssey.render(gen, path, out, settings, crf=18, preset="medium", progress=False)
 
 
+def layout(renderer, out: Path) -> str:
+    """The frame layout odyssey.render hands this output (yuv420p for MP4 where it fits)."""
+    from odyssey.writers import output_format, video_pixel_format
+
+    return video_pixel_format(output_format(out), *renderer.size, renderer.channels)
+
+
 def run_generator(gen, path, settings, out: Path) -> None:
     from odyssey.pipeline import share_cpu
     from odyssey.renderer import Renderer
 
     renderer = Renderer(gen, settings)
+    pixel_format = layout(renderer, out)
     with share_cpu(renderer.device):  # the thread setting odyssey.render uses, so the parts add up to the whole
         for first in range(0, path.num_frames, renderer.batch_size):
-            renderer.render_range(path, first, min(first + renderer.batch_size, path.num_frames))  # kept on the device, dropped
+            renderer.render_range(path, first, min(first + renderer.batch_size, path.num_frames), pixel_format)  # kept on the device, dropped
 
 
-def run_encoder(gen, path, settings, out: Path) -> float:
+def run_encoder(gen, path, settings, out: Path) -> tuple[float, float]:
     import numpy as np
 
     from odyssey.renderer import Renderer
     from odyssey.writers import VideoSpec, open_writer
 
     renderer = Renderer(gen, settings)
-    frames = np.concatenate(list(renderer.batches(path)))  # pre-rendered, not timed
+    pixel_format = layout(renderer, out)
+    frames = np.concatenate(list(renderer.batches(path, pixel_format=pixel_format)))  # pre-rendered, not timed
     width, height = renderer.size
-    spec = VideoSpec(path=out, width=width, height=height, fps=path.fps, channels=renderer.channels, crf=18, preset="medium")
-    start = time.perf_counter()
+    spec = VideoSpec(
+        path=out, width=width, height=height, fps=path.fps, channels=renderer.channels, crf=18, preset="medium", pixel_format=pixel_format
+    )
+    cpu_before, start = cpu_seconds(), time.perf_counter()
     with open_writer(spec) as writer:
         for first in range(0, len(frames), renderer.batch_size):
             writer.write(frames[first : first + renderer.batch_size])
-    return time.perf_counter() - start
+    return time.perf_counter() - start, cpu_seconds() - cpu_before  # the writing alone
 
 
 def worker(mode: str, case: str, frames: int) -> None:
     """One measurement in this process; prints a JSON line."""
-    gen, path, settings = build(case, frames)
+    gen, path, settings = build(case, frames, mode)
     suffix = CASES[case][2]
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / f"out{suffix}"
+        cpu_before = cpu_seconds()
         start = time.perf_counter()
         inner = {"baseline": run_baseline, "odyssey": run_odyssey, "generator": run_generator, "encoder": run_encoder}[mode](gen, path, settings, out)
-        seconds = inner if isinstance(inner, float) else time.perf_counter() - start
+        seconds, cpu = inner if isinstance(inner, tuple) else (time.perf_counter() - start, cpu_seconds() - cpu_before)
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"mode": mode, "seconds": seconds, "rss_mb": rss_mb}))
+    print(json.dumps({"mode": mode, "seconds": seconds, "cpu_s": cpu, "rss_mb": rss_mb}))
+
+
+def cpu_seconds() -> float:
+    """User + system CPU time of this process and its finished children (ffmpeg)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def measure(mode: str, case: str, frames: int) -> dict:
@@ -206,6 +235,7 @@ def report(case: str, frames: int, repeats: int, with_cli: bool, modes: tuple[st
         "repeats": repeats,
         "seconds": {m: round(s, 3) for m, s in med.items()},
         "fps": {m: round(frames / s, 1) for m, s in med.items()},
+        "cpu_s": {m: round(statistics.median(r["cpu_s"] for r in rs), 2) for m, rs in runs.items()},
         "peak_rss_mb": {m: round(v) for m, v in rss.items()},
     }
     if set(MODES) <= set(modes):

@@ -34,7 +34,7 @@ from odyssey.planning import plan_trajectory, style_generator
 from odyssey.preview import render_preview
 from odyssey.renderer import Renderer, RenderSettings, output_size
 from odyssey.trajectory import Keyframe, Timing, Trajectory, build_trajectory, resolve_timing
-from odyssey.writers import VideoSpec, open_writer, output_format
+from odyssey.writers import VideoSpec, open_writer, output_format, video_pixel_format
 from odyssey.writers import check_output as check_destination
 
 if TYPE_CHECKING:
@@ -131,10 +131,11 @@ def render(
     spec = VideoSpec(
         path=output, width=width, height=height, fps=trajectory.fps, channels=renderer.channels,
         crf=crf, preset=preset, codec=codec, threads=threads,
+        pixel_format=video_pixel_format(output_format(output), width, height, renderer.channels),
     )  # fmt: skip
     bar = tqdm(total=trajectory.num_frames, unit="frame", desc=output.name, file=sys.stderr, disable=not progress, dynamic_ncols=True)
     with bar, share_cpu(renderer.device), open_writer(spec) as writer:
-        run_pipeline(renderer.batches(trajectory), writer.write, on_written=bar.update)
+        run_pipeline(renderer.batches(trajectory, pixel_format=spec.pixel_format), writer.write, on_written=bar.update)
     return output
 
 

@@ -3,7 +3,8 @@
 The renderer knows nothing of YAML or files. For each frame range ``[start, end)`` it
 takes latents, labels and truncation from the trajectory (CPU), runs the generator
 under ``torch.inference_mode`` (and autocast for fp16/bf16), resizes and converts to
-uint8 on the device, and hands back one ``(B, H, W, C)`` numpy batch. Nothing is kept:
+uint8 on the device (``odyssey.frames``), and hands back one numpy batch: ``(B, H, W, C)``,
+or planar 4:2:0 ``(B, 3H/2, W)`` for the video writers. Nothing is kept:
 memory does not grow with the number of frames.
 """
 
@@ -15,17 +16,21 @@ from typing import Iterator
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from odyssey.errors import RenderError
+from odyssey.frames import convert, to_uint8  # noqa: F401 - to_uint8 is re-exported
 from odyssey.models.base import Generator, ModelInfo
 from odyssey.trajectory import Trajectory
 
 PRECISIONS = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
 # Output pixels per batch by device type: enough to keep the device busy, small
 # enough that a batch of frames stays a few tens of MB.
-_PIXEL_BUDGET = {"cpu": 2**20, "cuda": 2**24, "mps": 2**22}
+_PIXEL_BUDGET = {"cpu": 2**22, "cuda": 2**24, "mps": 2**22}
 MAX_AUTO_BATCH = 64
+# On a CPU, bigger batches than this only spill the caches. One torch thread, 600 frames
+# (benchmarks/BENCHMARKS.md): dcgan-faces 6.3 s at batch 1, 3.1 s at 4, 2.2 s at 16,
+# 2.4 s at 64; omniart-eyes 32.0, 17.4, 14.8 and 16.2 s.
+MAX_CPU_BATCH = 16
 _CUDA_BYTES_PER_PIXEL = 64
 
 
@@ -81,52 +86,28 @@ def output_size(info: ModelInfo, size: int | tuple[int, int] | None) -> tuple[in
 def auto_batch_size(size: tuple[int, int], device: torch.device) -> int:
     """Frames per generator call from output pixels, device and free GPU memory (a power of two, 1..64).
 
-    On CUDA a batch may use about a quarter of the free memory at ~64 bytes per output
-    pixel (float frames, resize buffers, uint8 copies); an out-of-memory error still
-    halves the batch and retries, so this only needs to be a good first guess.
+    The output-pixel budget bounds a batch's memory (on the CPU 4 Mpx: 12 MB of frames,
+    16 frames at 512 px, 1 at 4K). On the CPU batches stop at 16 frames, past which the
+    generator gets slower per frame. On CUDA a batch may use about a quarter of the free
+    memory at ~64 bytes per output pixel (float frames, resize buffers, uint8 copies); an
+    out-of-memory error still halves the batch and retries, so this only needs to be a
+    good first guess.
     """
     budget = _PIXEL_BUDGET.get(device.type, 2**20)
+    ceiling = MAX_CPU_BATCH if device.type == "cpu" else MAX_AUTO_BATCH
     if device.type == "cuda":
         free, _ = torch.cuda.mem_get_info(device)
         budget = min(budget, free // 4 // _CUDA_BYTES_PER_PIXEL)
     frames = max(1, budget // (size[0] * size[1]))
-    return int(min(MAX_AUTO_BATCH, 2 ** int(np.log2(frames))))
-
-
-def to_uint8(images: torch.Tensor, output_range: tuple[float, float], size: tuple[int, int], mode: str) -> torch.Tensor:
-    """``(N, C, h, w)`` floats in ``output_range`` -> ``(N, H, W, C)`` uint8 on the same device.
-
-    Scaling to [0, 255] happens at the model's native size (fewer pixels), then the
-    resize. bilinear and bicubic use the antialiased (PIL-style) kernels on every device,
-    so a CPU preview and a GPU render agree. On the CPU the frames are quantised first and
-    resized as uint8 channels-last, whose SIMD kernels are 5-10x faster than float; the
-    result is within 2 grey levels of the float path (mean 0.3).
-    """
-    low, high = output_range
-    scaled = (images.float() - low) * (255.0 / (high - low))  # (N, C, h, w) in [0, 255]
-    width, height = size
-    if (scaled.shape[-1], scaled.shape[-2]) == (width, height):
-        return _quantise(scaled).permute(0, 2, 3, 1).contiguous()  # (N, H, W, C)
-    kwargs: dict = {"align_corners": False, "antialias": True} if mode in ("bilinear", "bicubic") else {}
-    if scaled.device.type == "cpu" and mode != "area":
-        small = _quantise(scaled).contiguous(memory_format=torch.channels_last)
-        resized = F.interpolate(small, size=(height, width), mode=mode, **kwargs)  # uint8 (N, C, H, W), channels-last
-        return resized.permute(0, 2, 3, 1).contiguous()  # (N, H, W, C): already contiguous, no copy
-    resized = F.interpolate(scaled, size=(height, width), mode=mode, **kwargs)  # (N, C, H, W)
-    return _quantise(resized).permute(0, 2, 3, 1).contiguous()
-
-
-def _quantise(values: torch.Tensor) -> torch.Tensor:
-    """Floats in [0, 255] -> uint8, rounding half up (the cast truncates after +0.5)."""
-    return values.add_(0.5).clamp_(0, 255).to(torch.uint8)
+    return int(min(ceiling, 2 ** int(np.log2(frames))))
 
 
 class Renderer:
     """Draws frames of trajectories with one generator on one device.
 
-    On CUDA the weights are stored channels-last, and each batch's frames are copied to
-    pinned host memory on a side stream while the next batch is computed (one batch in
-    flight), so the copy costs no GPU time.
+    The weights are stored channels-last (where the generator allows). On CUDA each
+    batch's frames are copied to pinned host memory on a side stream while the next batch
+    is computed (one batch in flight), so the copy costs no GPU time.
     With ``settings.compile`` the generator runs under ``torch.compile`` and the last
     batch is padded to full size, so shapes never change and nothing recompiles.
     """
@@ -136,8 +117,10 @@ class Renderer:
         self.device = select_device(self.settings.device)
         self.dtype = autocast_dtype(self.settings.precision, self.device)
         self.generator = generator.to(self.device)
-        if self.device.type == "cuda":
-            self.generator.use_channels_last()  # tensor-core convolutions; outputs follow the weights' format
+        # Channels-last convolutions: tensor cores on CUDA, oneDNN's faster kernels on the CPU
+        # (one thread, batch 16: dcgan-faces 2.18 -> 1.81 s, omniart-eyes 14.8 -> 12.2 s,
+        # vae-digits 0.61 -> 0.39 s per 600 frames; outputs within 1.2e-6).
+        self.generator.use_channels_last()
         self.size = output_size(generator.info, self.settings.size)
         self.batch_size = self.settings.batch_size or auto_batch_size(self.size, self.device)
         if self.settings.batch_size is None and self.device.type == "cpu" and generator.cpu_batch_limit:
@@ -155,10 +138,16 @@ class Renderer:
         return torch.autocast(device_type=self.device.type, dtype=self.dtype)
 
     def render_latents(
-        self, latents: torch.Tensor, labels: torch.Tensor | None, psi: torch.Tensor, controls: dict[str, torch.Tensor] | None = None
+        self,
+        latents: torch.Tensor,
+        labels: torch.Tensor | None,
+        psi: torch.Tensor,
+        controls: dict[str, torch.Tensor] | None = None,
+        pixel_format: str = "packed",
     ) -> torch.Tensor:
         """Latents ``(n, *latent_shape)``, labels ``(n, C)`` or None, psi ``(n,)`` and per-frame
-        controls (``Trajectory.controls``) -> ``(n, H, W, C)`` uint8 on the device."""
+        controls (``Trajectory.controls``) -> uint8 frames on the device: ``(n, H, W, C)``, or
+        ``(n, 3H/2, W)`` planar 4:2:0 for ``pixel_format="yuv420p"`` (see ``odyssey.frames``)."""
         count = latents.shape[0]
         controls = dict(controls or {})
         if self.settings.compile and count < self.batch_size:  # pad to a static shape: repeat the last frame
@@ -172,12 +161,16 @@ class Renderer:
         controls = {name: value.to(self.device, non_blocking=True) for name, value in controls.items()}
         with torch.inference_mode(), self._autocast():
             images = self._synthesize(latents, labels, psi, **controls)  # (n, C, h, w)
-            return to_uint8(images[:count], self.generator.info.output_range, self.size, self.settings.resize)
+            return convert(images[:count], self.generator.info.output_range, self.size, self.settings.resize, pixel_format)
 
-    def render_range(self, trajectory: Trajectory, start: int, end: int) -> torch.Tensor:
-        """Frames ``[start, end)`` of the trajectory as ``(n, H, W, C)`` uint8 on the device."""
+    def render_range(self, trajectory: Trajectory, start: int, end: int, pixel_format: str = "packed") -> torch.Tensor:
+        """Frames ``[start, end)`` of the trajectory as uint8 on the device (layout: ``render_latents``)."""
         return self.render_latents(
-            trajectory.latents(start, end), trajectory.labels(start, end), trajectory.truncation(start, end), trajectory.controls(start, end)
+            trajectory.latents(start, end),
+            trajectory.labels(start, end),
+            trajectory.truncation(start, end),
+            trajectory.controls(start, end),
+            pixel_format,
         )
 
     def _to_host(self, frames: torch.Tensor) -> tuple[torch.Tensor, torch.cuda.Event | None]:
@@ -193,8 +186,11 @@ class Renderer:
             done.record(self._copy_stream)
         return host, done
 
-    def batches(self, trajectory: Trajectory, start: int = 0, end: int | None = None) -> Iterator[np.ndarray]:
-        """Yield ``(B, H, W, C)`` uint8 numpy batches for frames ``[start, end)`` in order.
+    def batches(
+        self, trajectory: Trajectory, start: int = 0, end: int | None = None, pixel_format: str = "packed"
+    ) -> Iterator[np.ndarray]:
+        """Yield uint8 numpy batches for frames ``[start, end)`` in order: ``(B, H, W, C)``, or
+        ``(B, 3H/2, W)`` for ``pixel_format="yuv420p"`` (what the MP4 and WebM writers take).
 
         On CUDA out-of-memory the batch size halves and the same frames are retried,
         so no frame is lost or repeated.
@@ -205,7 +201,7 @@ class Renderer:
         while first < end:
             last = min(first + self.batch_size, end)
             try:
-                frames = self.render_range(trajectory, first, last)  # (b, H, W, C) uint8 on the device
+                frames = self.render_range(trajectory, first, last, pixel_format)  # (b, H, W, C) uint8 on the device
             except torch.cuda.OutOfMemoryError:
                 if self.batch_size == 1:
                     raise RenderError("the GPU ran out of memory at batch size 1; use a smaller size or device: cpu") from None

@@ -33,6 +33,18 @@ def test_batch_n_equals_batch_1(faces_path):
     assert float((one != many).mean()) < 0.01
 
 
+def test_yuv420p_batches_batch_n_equals_batch_1(faces_path):
+    gen, traj = faces_path
+
+    def planar(batch_size: int) -> np.ndarray:
+        renderer = Renderer(gen, RenderSettings(size=(24, 20), batch_size=batch_size))
+        return np.concatenate(list(renderer.batches(traj, pixel_format="yuv420p")))
+
+    one, many = planar(1), planar(7)
+    assert one.shape == (23, 30, 24) and one.dtype == np.uint8  # (N, 3H/2, W)
+    assert int(np.abs(one.astype(int) - many.astype(int)).max()) <= 1
+
+
 def test_any_split_gives_the_same_frames(faces_path):
     gen, traj = faces_path
     renderer = Renderer(gen, RenderSettings(batch_size=4))
@@ -68,8 +80,9 @@ def test_output_size():
 
 def test_auto_batch_size_scales_with_pixels():
     cpu = torch.device("cpu")
-    assert auto_batch_size((64, 64), cpu) == 64
-    assert auto_batch_size((512, 512), cpu) == 4
+    assert auto_batch_size((64, 64), cpu) == 16  # the CPU ceiling
+    assert auto_batch_size((512, 512), cpu) == 16
+    assert auto_batch_size((1024, 1024), cpu) == 4  # the memory budget
     assert auto_batch_size((4096, 4096), cpu) == 1
 
 

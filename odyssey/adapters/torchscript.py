@@ -116,7 +116,9 @@ def wrap_decoder(path: Path, net: nn.Module, options: Mapping[str, Any], embedde
         return result[0] if isinstance(result, (tuple, list)) else result
 
     info = declared_info(path, options, embedded, lambda shape: decode(torch.zeros(1, *shape)), family)
-    return DecoderGenerator(net, info, decode=decode, encode=encode if hasattr(net, "encode") else None)
+    generator = DecoderGenerator(net, info, decode=decode, encode=encode if hasattr(net, "encode") else None)
+    generator.channels_last_ok = False  # its code may .view() activations, which channels-last breaks
+    return generator
 
 
 def load_torchscript(path: Path, options: Mapping[str, Any]) -> DecoderGenerator:

@@ -29,7 +29,7 @@ class VideoSpec(_Strict):
     codec: Literal["libx264", "h264_nvenc", "hevc_nvenc", "auto"] = Field(
         "libx264", description="MP4 encoder: libx264, NVIDIA's h264_nvenc/hevc_nvenc, or auto (NVENC when it works here, else libx264)."
     )
-    threads: int | None = Field(None, ge=1, le=64, description="Encoder threads; default: chosen so the encoder does not starve the generator on the CPU.")
+    threads: int | None = Field(None, ge=1, le=64, description="Encoder threads; default 8, pinned because x264's output depends on its thread count (the same bytes on every machine).")
 
 
 class OdysseyConfig(_Strict):

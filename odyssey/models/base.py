@@ -184,7 +184,8 @@ class Generator(ABC):
         return torch.float32
 
     def use_channels_last(self) -> None:
-        """Store 4-D weights channels-last (faster convolutions on CUDA tensor cores). Default: nothing."""
+        """Store 4-D weights channels-last: faster convolutions on CUDA tensor cores and in
+        oneDNN on the CPU (outputs follow the weights' format). Default: nothing."""
 
 
 class ModuleGenerator(Generator):
@@ -195,6 +196,9 @@ class ModuleGenerator(Generator):
     """
 
     net: torch.nn.Module
+    # False for code odyssey did not write (TorchScript, trusted modules): a ``.view`` on a
+    # channels-last activation fails there, so their memory format is left alone.
+    channels_last_ok: bool = True
 
     def to(self, device: torch.device | str) -> "ModuleGenerator":
         target = torch.device(device)
@@ -209,4 +213,5 @@ class ModuleGenerator(Generator):
         return next(iter(self.net.parameters()), torch.empty(0)).dtype
 
     def use_channels_last(self) -> None:
-        self.net.to(memory_format=torch.channels_last)
+        if self.channels_last_ok:
+            self.net.to(memory_format=torch.channels_last)

@@ -48,10 +48,14 @@ def encode_segment(
     """
     target = folder / encoding.segment_name(segment.name)
     width, height = renderer.size
-    spec = VideoSpec(path=target, width=width, height=height, fps=float(encoding.fps), channels=renderer.channels, start_number=segment.start)
+    layout = encoding.pixel_format(width, height, renderer.channels)
+    spec = VideoSpec(
+        path=target, width=width, height=height, fps=float(encoding.fps), channels=renderer.channels,
+        start_number=segment.start, pixel_format=layout,
+    )  # fmt: skip
     writer: FrameWriter = PngWriter(spec, target) if encoding.format == "png" else SegmentWriter(spec, encoding)
     with writer:
-        run_pipeline(renderer.batches(trajectory, segment.start, segment.end), writer.write, on_written=on_written)
+        run_pipeline(renderer.batches(trajectory, segment.start, segment.end, layout), writer.write, on_written=on_written)
     return target
 
 

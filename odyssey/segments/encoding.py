@@ -32,7 +32,7 @@ from typing import Any
 from odyssey.errors import WriterError
 from odyssey.writers.base import FrameWriter
 from odyssey.writers.formats import CRF_RANGE, DEFAULT_CRF
-from odyssey.writers.spec import VideoSpec, fps_fraction
+from odyssey.writers.spec import VideoSpec, fps_fraction, video_pixel_format
 from odyssey.writers.staging import move_file_into_place
 from odyssey.writers.video import VP9_SPEED, X264_PRESETS, mp4_codec, video_filter
 
@@ -76,6 +76,9 @@ class Encoding:
             "codec_args": list(self.codec_args),
             "fps": f"{self.fps.numerator}/{self.fps.denominator}",
             "timescale": self.timescale,
+            # frames reach ffmpeg converted on the device where they can (they differ from
+            # ffmpeg's own conversion by a grey level), so this is part of the key too
+            "frames": "yuv420p" if self.format in ("mp4", "webm") else "packed",
         }
 
     @property
@@ -87,11 +90,15 @@ class Encoding:
         """``seg_000003.mp4``, or ``seg_000003`` for a folder of PNGs."""
         return f"{stem}.{self.container}" if self.container else stem
 
-    def output_args(self, width: int, height: int, channels: int) -> list[str]:
-        """ffmpeg options after ``-i -`` for a segment of frames of this size."""
+    def output_args(self, width: int, height: int, channels: int, pixel_format: str = "packed") -> list[str]:
+        """ffmpeg options after ``-i -`` for a segment of frames of this size and layout."""
         if self.format in ("mp4", "webm"):
-            return ["-vf", video_filter(width, height, channels), *self.codec_args, "-an"]
+            return ["-vf", video_filter(width, height, channels, pixel_format), *self.codec_args, "-an"]
         return list(self.codec_args)
+
+    def pixel_format(self, width: int, height: int, channels: int) -> str:
+        """How the renderer should hand frames over: yuv420p for video where it fits, else packed."""
+        return video_pixel_format(self.format, width, height, channels)
 
 
 def pinned_encoding(fmt: str, fps: float, *, crf: int | None, preset: str, codec: str, threads: int | None) -> Encoding:
@@ -141,12 +148,13 @@ class SegmentWriter(FrameWriter):
 
     def __init__(self, spec: VideoSpec, encoding: Encoding) -> None:
         self.encoding = encoding
+        self.TAKES_YUV420P = encoding.format in ("mp4", "webm")  # type: ignore[misc]
         self.FORMAT = encoding.container  # type: ignore[misc]  # names the format in messages
         super().__init__(spec, spec.path)
 
     def _stream_output(self) -> list[str]:
         self._partial = self._temp("partial", f".{self.encoding.container}")
-        args = self.encoding.output_args(self.spec.width, self.spec.height, self.spec.channels)
+        args = self.encoding.output_args(self.spec.width, self.spec.height, self.spec.channels, self.spec.pixel_format)
         if self.encoding.format == "gif":  # FFV1 keeps RGB (as bgr0) or gray exactly
             args += ["-pix_fmt", "bgr0" if self.spec.channels == 3 else "gray"]
         return [*args, "-f", self.encoding.container, str(self._partial)]

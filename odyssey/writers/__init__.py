@@ -8,6 +8,9 @@ fixed size and guarantees that the output path only ever holds a complete result
         for batch in frames:  # (B, H, W, 3) uint8
             writer.write(batch)
 
+MP4 and WebM writers also take frames already converted to planar 4:2:0
+(``VideoSpec(pixel_format="yuv420p")``, batches ``(B, 3H/2, W)``; see ``odyssey.frames``).
+
 Leaving the ``with`` block normally finishes and moves the file into place; an exception
 (Ctrl-C included) kills ffmpeg and removes every temporary file.
 """
@@ -16,6 +19,6 @@ from odyssey.writers.base import FrameWriter
 from odyssey.writers.factory import check_output, open_writer
 from odyssey.writers.ffmpeg import find_ffmpeg
 from odyssey.writers.formats import FORMATS, output_format
-from odyssey.writers.spec import VideoSpec
+from odyssey.writers.spec import VideoSpec, video_pixel_format
 
-__all__ = ["FORMATS", "FrameWriter", "VideoSpec", "check_output", "find_ffmpeg", "open_writer", "output_format"]
+__all__ = ["FORMATS", "FrameWriter", "VideoSpec", "check_output", "find_ffmpeg", "open_writer", "output_format", "video_pixel_format"]

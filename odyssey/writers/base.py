@@ -23,9 +23,11 @@ from odyssey.writers.spec import VideoSpec, fps_fraction
 from odyssey.writers.staging import prepare_folder, remove_quietly, temp_sibling
 
 
-def raw_pix_fmt(channels: int) -> str:
-    """ffmpeg's name for packed uint8 frames with ``channels`` channels."""
-    return "rgb24" if channels == 3 else "gray"
+def raw_pix_fmt(spec: VideoSpec) -> str:
+    """ffmpeg's name for the spec's uint8 frames: rgb24 or gray packed, or planar yuv420p."""
+    if spec.pixel_format == "yuv420p":
+        return "yuv420p"
+    return "rgb24" if spec.channels == 3 else "gray"
 
 
 def rate_arg(fps: float) -> str:
@@ -42,24 +44,27 @@ class FrameWriter:
     """
 
     FORMAT: ClassVar[str]  # "mp4", "webm", "gif" or "png"
+    TAKES_YUV420P: ClassVar[bool] = False  # whether frames may arrive as planar 4:2:0
 
     def __init__(self, spec: VideoSpec, path: Path) -> None:
         self.spec = spec
         self.path = path
         self._ffmpeg = find_ffmpeg()
-        self._shape = (spec.height, spec.width, spec.channels)
+        self._shape = spec.frame_shape  # (H, W, C) packed, (3H/2, W) yuv420p
         self._temps: list[Path] = []
         self._process: FFmpegProcess | None = None
         self._frames_written = 0
         self._state = "open"  # then "closed" or "aborted", never back
         self._state_lock = threading.Lock()
         try:
+            if spec.pixel_format == "yuv420p" and not self.TAKES_YUV420P:
+                raise WriterError(f"{self.FORMAT} output {path} takes packed RGB frames, not yuv420p; use pixel_format='packed'")
             self._check_settings()
             self._check_destination()
             prepare_folder(path.parent)
             command = [
                 self._ffmpeg, "-hide_banner", "-nostats", "-loglevel", "error", "-y",
-                "-f", "rawvideo", "-pix_fmt", raw_pix_fmt(spec.channels),
+                "-f", "rawvideo", "-pix_fmt", raw_pix_fmt(spec),
                 "-s", f"{spec.width}x{spec.height}", "-r", rate_arg(spec.fps), "-i", "-",
                 *self._stream_output(),
             ]  # fmt: skip
@@ -100,7 +105,7 @@ class FrameWriter:
         return self._frames_written
 
     def write(self, frames: np.ndarray) -> None:
-        """Append frames: (B, H, W, C) or a single (H, W, C) uint8 array matching the spec."""
+        """Append frames: a batch or a single frame of uint8 matching the spec's ``frame_shape``."""
         self._require_open()
         batch = self._as_batch(frames)
         if batch.shape[0] == 0:
@@ -179,7 +184,7 @@ class FrameWriter:
         return self._process
 
     def _as_batch(self, frames: np.ndarray) -> np.ndarray:
-        """Check dtype and shape and return a C-contiguous (B, H, W, C) view or copy."""
+        """Check dtype and shape and return a C-contiguous batch ``(B, *frame_shape)``, a view or copy."""
         where = f"frames for {self.path}"
         if not isinstance(frames, np.ndarray):
             raise WriterError(
@@ -191,11 +196,13 @@ class FrameWriter:
                 f"{where} must have dtype uint8, got {frames.dtype}; "
                 "scale them to 0..255 and cast with .astype(numpy.uint8)"
             )
-        batch = frames[np.newaxis] if frames.ndim == 3 else frames
-        expected = "(B, {}, {}, {}) or ({}, {}, {})".format(*self._shape, *self._shape)
-        if batch.ndim != 4 or batch.shape[1:] != self._shape:
+        rank = len(self._shape)
+        batch = frames[np.newaxis] if frames.ndim == rank else frames
+        shape = ", ".join(map(str, self._shape))
+        if batch.ndim != rank + 1 or batch.shape[1:] != self._shape:
+            layout = "height, width, channels" if rank == 3 else "3/2 x height, width: yuv420p planes"
             raise WriterError(
-                f"{where} have shape {frames.shape}, expected {expected} (height, width, "
-                "channels); resize them or open the writer with the matching size"
+                f"{where} have shape {frames.shape}, expected (B, {shape}) or ({shape}) ({layout}); "
+                "resize them or open the writer with the matching size"
             )
         return np.ascontiguousarray(batch)

@@ -41,7 +41,7 @@ class PngWriter(FrameWriter):
         folder = str(self._folder).replace("%", "%%")  # image2 reads % in names as a pattern
         pattern = f"{folder}{os.sep}{FRAME_PATTERN}"
         return [
-            "-c:v", "png", "-pix_fmt", raw_pix_fmt(self.spec.channels),
+            "-c:v", "png", "-pix_fmt", raw_pix_fmt(self.spec),
             "-start_number", str(self.spec.start_number), "-f", "image2", pattern,
         ]  # fmt: skip
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from odyssey.errors import WriterError
 
 MP4_CODECS = ("libx264", "h264_nvenc", "hevc_nvenc", "auto")
+PIXEL_FORMATS = ("packed", "yuv420p")  # the frame layouts of odyssey.frames
 
 # Largest denominator used for fractional frame rates: 29.97 -> 2997/100, 30000/1001 stays.
 FPS_MAX_DENOMINATOR = 1001
@@ -44,7 +45,10 @@ class VideoSpec:
     ``start_number`` is the number of the first file in a PNG folder. ``codec`` picks
     the MP4 encoder: ``libx264`` (default), ``h264_nvenc`` / ``hevc_nvenc`` (NVIDIA GPU
     encoders), or ``auto`` (NVENC when it works here, else libx264). ``threads`` caps
-    the encoder's threads (None: the encoder's default).
+    the encoder's threads (None: libx264 gets at least 8, others their own default). ``pixel_format`` is how frames
+    arrive: ``packed`` ``(B, H, W, C)`` arrays, or ``yuv420p``, planar 4:2:0 BT.709
+    limited-range frames ``(B, 3H/2, W)`` (``odyssey.frames``), which the MP4 and WebM
+    writers take as they are (RGB only, even width and height).
     """
 
     path: Path
@@ -58,6 +62,7 @@ class VideoSpec:
     start_number: int = 0
     codec: str = "libx264"
     threads: int | None = None
+    pixel_format: str = "packed"
 
     def __post_init__(self) -> None:
         set_field = object.__setattr__  # frozen: normalise the fields once, here
@@ -105,3 +110,30 @@ class VideoSpec:
             raise WriterError(f"VideoSpec.codec must be one of {', '.join(MP4_CODECS)}, got {self.codec!r}")
         if self.threads is not None:
             set_field(self, "threads", _positive_int("threads", self.threads, "pass e.g. 2, or None for the encoder default"))
+        if self.pixel_format not in PIXEL_FORMATS:
+            raise WriterError(f"VideoSpec.pixel_format must be one of {', '.join(PIXEL_FORMATS)}, got {self.pixel_format!r}")
+        if self.pixel_format == "yuv420p" and not yuv420p_fits(self.width, self.height, self.channels):
+            raise WriterError(
+                f"VideoSpec.pixel_format yuv420p needs RGB frames of even width and height, got {self.channels} "
+                f"channel(s) at {self.width}x{self.height}; use pixel_format='packed'"
+            )
+
+    @property
+    def frame_shape(self) -> tuple[int, ...]:
+        """The shape of one frame: ``(H, W, C)`` packed, ``(3H/2, W)`` yuv420p."""
+        if self.pixel_format == "yuv420p":
+            return (self.height * 3 // 2, self.width)
+        return (self.height, self.width, self.channels)
+
+
+def yuv420p_fits(width: int, height: int, channels: int) -> bool:
+    """Whether frames of this size can travel as yuv420p: RGB, even width and height."""
+    return channels == 3 and width % 2 == 0 and height % 2 == 0
+
+
+def video_pixel_format(fmt: str, width: int, height: int, channels: int) -> str:
+    """The layout to render for output format ``fmt``: yuv420p for MP4/WebM where it fits, else packed.
+
+    Odd sizes (padded by ffmpeg) and gray models stay packed, as do GIF and PNG.
+    """
+    return "yuv420p" if fmt in ("mp4", "webm") and yuv420p_fits(width, height, channels) else "packed"

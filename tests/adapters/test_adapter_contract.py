@@ -25,6 +25,7 @@ from odyssey.vae.state import save_model
 from tests.conftest import REPO
 
 BATCH_ATOL = 1e-5
+CHANNELS_LAST_ATOL = 1e-4  # oneDNN's channels-last kernels sum in another order; 1 level is 7.8e-3
 N = 4
 
 
@@ -159,3 +160,15 @@ def test_generator_contract(case: str, tmp_path: Path) -> None:
     flat = gen.synthesize(latents, fixed_labels, truncation=psi0)
     torch.testing.assert_close(flat, flat[:1].expand_as(flat), atol=BATCH_ATOL, rtol=0)
     torch.testing.assert_close(gen.synthesize(latents, labels, truncation=torch.ones(N)), out, atol=0, rtol=0)
+
+    # the renderer stores weights channels-last (every device): the same images, other kernels;
+    # code odyssey did not write (TorchScript, factories) keeps its memory format
+    gen.use_channels_last()
+    kernels = [p for p in net.parameters() if p.dim() == 4]
+    ambiguous = [p.shape[1] == 1 or p.shape[-2:] == (1, 1) for p in kernels]  # both layouts at once
+    if adapter_name in ("torchscript", "factory"):
+        assert all(p.is_contiguous() for p in kernels)
+        assert not all(ambiguous)  # the check above can fail
+    else:
+        assert all(p.is_contiguous(memory_format=torch.channels_last) for p in kernels)
+    torch.testing.assert_close(gen.synthesize(latents, labels), out, atol=CHANNELS_LAST_ATOL, rtol=0)

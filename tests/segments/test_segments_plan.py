@@ -64,6 +64,17 @@ def test_encoder_settings_are_pinned():
         pinned_encoding("mp4", 30, crf=60, preset="medium", codec="libx264", threads=None)
 
 
+def test_video_segments_take_frames_converted_on_the_device():
+    def encoding(fmt: str):
+        return pinned_encoding(fmt, 30, crf=None, preset="medium", codec="libx264", threads=None)
+
+    assert encoding("mp4").pixel_format(32, 24, 3) == "yuv420p" and encoding("webm").pixel_format(32, 24, 3) == "yuv420p"
+    assert encoding("mp4").pixel_format(33, 24, 3) == "packed"  # odd sizes are padded by ffmpeg
+    assert encoding("gif").pixel_format(32, 24, 3) == "packed" and encoding("png").pixel_format(32, 24, 3) == "packed"
+    assert encoding("mp4").describe()["frames"] == "yuv420p"  # in the key: older segments are not mixed in
+    assert encoding("mp4").output_args(32, 24, 3, "yuv420p")[1].startswith("setparams")  # nothing left to convert
+
+
 def _key(folder: Path, body: str, overrides=(), out: str | None = None):
     config, output = load_config(write_path_file(folder, "dcgan-faces", body), list(overrides), out)
     video = config.video

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,16 @@ def test_thread_cap_reaches_ffmpeg_and_encodes(tmp_path, frames):
         assert command[command.index("-threads") + 1] == "1"
         writer.write(frames(4, 24, 32))
     assert len(decode(spec.path)[1]) == 4
+
+
+def test_x264_gets_at_least_8_threads_unless_told(tmp_path, frames):
+    with open_writer(VideoSpec(tmp_path / "a.mp4", 32, 24, 30)) as writer:
+        command = writer._process.command
+        assert int(command[command.index("-threads") + 1]) == max(8, (os.cpu_count() or 1) * 3 // 2)
+        writer.write(frames(2, 24, 32))
+    with open_writer(VideoSpec(tmp_path / "a.webm", 32, 24, 30)) as writer:  # libvpx keeps its default
+        assert "-threads" not in writer._process.command
+        writer.write(frames(2, 24, 32))
 
 
 @pytest.mark.parametrize("bad", [{"codec": "h265"}, {"threads": 0}])

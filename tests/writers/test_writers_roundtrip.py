@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from odyssey.errors import WriterError
 from odyssey.writers import VideoSpec, open_writer
 
 N = 24
@@ -32,6 +33,30 @@ def write_all(path: Path, frames: np.ndarray, **settings) -> Path:
             writer.write(frames[start : start + 5])
     assert writer.frames_written == len(frames)
     return writer.close()  # closing again just returns the path
+
+
+@pytest.mark.parametrize("fmt", ["mp4", "webm"])
+def test_yuv420p_frames_roundtrip(tmp_path, frames, decoded, fmt) -> None:
+    """Frames converted on the device (odyssey.frames) go in as they are and decode like RGB ones."""
+    import torch
+
+    from odyssey.frames import to_yuv420p
+
+    source = frames(N, 24, 32)
+    planar = to_yuv420p(torch.from_numpy(source).permute(0, 3, 1, 2).float(), (0.0, 255.0), (32, 24), "bicubic").numpy()
+    assert planar.shape == (N, 36, 32)  # (N, 3H/2, W)
+    spec = VideoSpec(tmp_path / f"clip.{fmt}", 32, 24, 30, pixel_format="yuv420p")
+    with open_writer(spec) as writer:
+        assert "scale=" not in " ".join(writer._process.command)  # ffmpeg converts nothing
+        writer.write(planar[:5])
+        writer.write(planar[5])  # a single frame (3H/2, W)
+        writer.write(planar[6:])
+        with pytest.raises(WriterError, match=r"expected \(B, 36, 32\) or \(36, 32\)"):
+            writer.write(source[:2])  # packed frames into a yuv420p writer
+    meta, video = decoded(spec.path)
+    assert len(video) == N and video.shape[1:3] == (24, 32)
+    assert mean_abs_error(video, source) < RGB_BOUND[fmt]
+    assert meta["pix_fmt"].startswith("yuv420p")
 
 
 def read_pngs(folder: Path) -> tuple[list[str], np.ndarray]:

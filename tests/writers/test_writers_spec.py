@@ -173,3 +173,30 @@ def test_output_needs_a_name_of_its_own(tmp_path: Path, relative: bool) -> None:
     path = Path(".") if relative else tmp_path / ".."
     with pytest.raises(WriterError, match="no name"):
         open_writer(VideoSpec(path, 32, 24, 30))
+
+
+@pytest.mark.parametrize(("width", "height", "channels"), [(33, 24, 3), (32, 25, 3), (32, 24, 1)])
+def test_yuv420p_frames_need_rgb_and_an_even_size(tmp_path: Path, width: int, height: int, channels: int) -> None:
+    with pytest.raises(WriterError, match="pixel_format yuv420p needs RGB frames of even width and height.*packed"):
+        VideoSpec(tmp_path / "a.mp4", width, height, 30, channels=channels, pixel_format="yuv420p")
+    with pytest.raises(WriterError, match="pixel_format must be one of packed, yuv420p"):
+        VideoSpec(tmp_path / "a.mp4", 32, 24, 30, pixel_format="nv12")
+
+
+def test_video_pixel_format_chooses_yuv420p_only_where_it_fits() -> None:
+    from odyssey.writers import video_pixel_format
+
+    assert video_pixel_format("mp4", 32, 24, 3) == "yuv420p"
+    assert video_pixel_format("webm", 32, 24, 3) == "yuv420p"
+    assert video_pixel_format("mp4", 33, 24, 3) == "packed"  # ffmpeg pads odd sizes
+    assert video_pixel_format("mp4", 32, 24, 1) == "packed"
+    assert video_pixel_format("gif", 32, 24, 3) == "packed"
+    assert video_pixel_format("png", 32, 24, 3) == "packed"
+
+
+@pytest.mark.parametrize("name", ["a.gif", "frames"])
+def test_gif_and_png_writers_refuse_yuv420p_frames(tmp_path: Path, name: str) -> None:
+    spec = VideoSpec(tmp_path / name, 32, 24, 30, pixel_format="yuv420p")
+    with pytest.raises(WriterError, match="takes packed RGB frames, not yuv420p"):
+        open_writer(spec)
+    assert list(tmp_path.iterdir()) == []
