@@ -9,8 +9,9 @@ same frames of the same model at the same output size:
                 ``imageio.get_writer(..., codec="libx264")`` writer;
 * ``odyssey``   ``odyssey.render`` through the public API (batched, pipelined);
 * ``cli``       ``odyssey render`` as a command, wall time including start-up;
-* ``generator`` the same batches as odyssey, with the same torch thread setting
-                (``share_cpu``) and frame layout, frames discarded on the device;
+* ``generator`` the same batches as odyssey, with the torch thread count odyssey's
+                ``CpuShare`` settled on, and the same frame layout, frames
+                discarded on the device;
 * ``encoder``   the same frames, pre-rendered in memory in the same layout (yuv420p
                 for MP4), through odyssey's writer.
 
@@ -123,8 +124,21 @@ def run_baseline(gen, path, settings, out: Path) -> None:
 
 def run_odyssey(gen, path, settings, out: Path) -> None:
     import odyssey
+    import odyssey.pipeline
 
+    shares = []
+    measured = odyssey.pipeline.CpuShare.update
+
+    def spy(share, generated: int, written: int) -> None:  # note the share the render settles on
+        measured(share, generated, written)
+        shares[:] = [share]
+
+    odyssey.pipeline.CpuShare.update = spy
     odyssey.render(gen, path, out, settings, crf=18, preset="medium", progress=False)
+    SETTLED_THREADS[0] = shares[0].threads if shares else None
+
+
+SETTLED_THREADS: list[int | None] = [None]  # torch threads odyssey.render settled on (CPU only)
 
 
 def layout(renderer, out: Path) -> str:
@@ -135,12 +149,16 @@ def layout(renderer, out: Path) -> str:
 
 
 def run_generator(gen, path, settings, out: Path) -> None:
+    import torch
+
     from odyssey.pipeline import share_cpu
     from odyssey.renderer import Renderer
 
     renderer = Renderer(gen, settings)
     pixel_format = layout(renderer, out)
     with share_cpu(renderer.device):  # the thread setting odyssey.render uses, so the parts add up to the whole
+        if renderer.device.type == "cpu" and os.environ.get("BENCH_TORCH_THREADS"):
+            torch.set_num_threads(int(os.environ["BENCH_TORCH_THREADS"]))  # what odyssey's CpuShare settled on
         for first in range(0, path.num_frames, renderer.batch_size):
             renderer.render_range(path, first, min(first + renderer.batch_size, path.num_frames), pixel_format)  # kept on the device, dropped
 
@@ -176,7 +194,7 @@ def worker(mode: str, case: str, frames: int) -> None:
         inner = {"baseline": run_baseline, "odyssey": run_odyssey, "generator": run_generator, "encoder": run_encoder}[mode](gen, path, settings, out)
         seconds, cpu = inner if isinstance(inner, tuple) else (time.perf_counter() - start, cpu_seconds() - cpu_before)
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"mode": mode, "seconds": seconds, "cpu_s": cpu, "rss_mb": rss_mb}))
+    print(json.dumps({"mode": mode, "seconds": seconds, "cpu_s": cpu, "rss_mb": rss_mb, "torch_threads": SETTLED_THREADS[0]}))
 
 
 def cpu_seconds() -> float:
@@ -185,8 +203,8 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def measure(mode: str, case: str, frames: int) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+def measure(mode: str, case: str, frames: int, threads: int | None = None) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(REPO), **({"BENCH_TORCH_THREADS": str(threads)} if threads else {})}
     done = subprocess.run(
         [sys.executable, __file__, "--worker", mode, "--case", case, "--frames", str(frames)], env=env, capture_output=True, text=True
     )
@@ -224,9 +242,11 @@ def machine() -> str:
 
 def report(case: str, frames: int, repeats: int, with_cli: bool, modes: tuple[str, ...] = MODES) -> dict:
     runs: dict[str, list[dict]] = {mode: [] for mode in modes}
+    settled = None  # the generator alone runs at the thread count odyssey settled on, where it ran first
     for _ in range(repeats):  # interleaved, so drift in machine load hits every mode alike
         for mode in modes:
-            runs[mode].append(measure(mode, case, frames))
+            runs[mode].append(measure(mode, case, frames, settled if mode == "generator" else None))
+            settled = runs[mode][-1]["torch_threads"] if mode == "odyssey" else settled
     med = {mode: statistics.median(r["seconds"] for r in rs) for mode, rs in runs.items()}
     rss = {mode: max(r["rss_mb"] for r in rs) for mode, rs in runs.items()}
     row = {
@@ -235,6 +255,7 @@ def report(case: str, frames: int, repeats: int, with_cli: bool, modes: tuple[st
         "repeats": repeats,
         "seconds": {m: round(s, 3) for m, s in med.items()},
         "fps": {m: round(frames / s, 1) for m, s in med.items()},
+        "odyssey_torch_threads": sorted({r["torch_threads"] for r in runs.get("odyssey", [])} - {None}),
         "cpu_s": {m: round(statistics.median(r["cpu_s"] for r in rs), 2) for m, rs in runs.items()},
         "peak_rss_mb": {m: round(v) for m, v in rss.items()},
     }

@@ -134,8 +134,8 @@ def render(
         pixel_format=video_pixel_format(output_format(output), width, height, renderer.channels),
     )  # fmt: skip
     bar = tqdm(total=trajectory.num_frames, unit="frame", desc=output.name, file=sys.stderr, disable=not progress, dynamic_ncols=True)
-    with bar, share_cpu(renderer.device), open_writer(spec) as writer:
-        run_pipeline(renderer.batches(trajectory, pixel_format=spec.pixel_format), writer.write, on_written=bar.update)
+    with bar, open_writer(spec) as writer, share_cpu(renderer.device, writer.encoder_pid) as share:
+        run_pipeline(renderer.batches(trajectory, pixel_format=spec.pixel_format), writer.write, on_written=bar.update, share=share)
     return output
 
 

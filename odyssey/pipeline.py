@@ -13,6 +13,8 @@ import contextlib
 import os
 import queue
 import threading
+import time
+from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 import numpy as np
@@ -28,8 +30,13 @@ def run_pipeline(
     *,
     depth: int = 3,
     on_written: Callable[[int], None] | None = None,
+    share: CpuShare | None = None,
 ) -> int:
-    """Feed every batch to ``sink`` in order from a writer thread; return frames written."""
+    """Feed every batch to ``sink`` in order from a writer thread; return frames written.
+
+    ``share`` (from ``share_cpu``) is updated after each batch, in this thread, so torch's
+    thread count only changes between batches.
+    """
     pending: queue.Queue = queue.Queue(maxsize=max(1, depth))
     stop = threading.Event()
     failure: list[BaseException] = []
@@ -65,8 +72,12 @@ def run_pipeline(
     worker = threading.Thread(target=consume, name="odyssey-writer", daemon=True)
     worker.start()
     try:
+        generated = 0
         for batch in batches:
             put(batch)
+            generated += len(batch)
+            if share is not None:
+                share.update(generated, written[0])
         put(_DONE)
         while worker.is_alive():
             worker.join(timeout=_POLL_SECONDS)
@@ -81,22 +92,81 @@ def run_pipeline(
     return written[0]
 
 
-@contextlib.contextmanager
-def share_cpu(device: torch.device) -> Iterator[int]:
-    """While generating on the CPU beside an encoder, give the generator half the cores.
+class CpuShare:
+    """Torch's share of the CPU cores while an encoder runs beside it, measured once.
 
-    torch's OpenMP threads spin while waiting for work; with every core given to the
-    generator they starve the encoder running beside it. Measured on 2 cores (faces,
-    256 px, 600 frames, libx264 medium): 2 torch threads 3.3 s, 1 torch thread 2.8 s
-    end to end. The previous thread count is restored afterwards. Yields the count used.
+    It starts at half the cores: torch's OpenMP threads spin while they wait for work, and
+    given every core the generator starves the encoder (2 cores, faces -> 256 px, 600
+    frames: 2 torch threads 3.3 s, 1 thread 2.8 s). Where the encoder's CPU time can be
+    read (Linux ``/proc``), the share is then set once from measurement: over
+    ``WINDOW_FRAMES`` frames, after ``WARM_FRAMES`` that fill x264's lookahead, the
+    generator's CPU seconds per frame ``g`` and the encoder's ``e`` give torch
+    ``round(cores * g / (g + e))`` threads. A StyleGAN (``g`` hundreds of times ``e``) gets
+    every core, a small DCGAN beside x264 keeps half. CPU time, not wall time: a pipe write
+    returns as soon as x264 has queued the frame, long before it is encoded.
+    """
+
+    WARM_FRAMES = 48  # x264 medium: 40 frames of lookahead and 3 B-frames before it encodes
+    WINDOW_FRAMES = 48
+
+    def __init__(self, cores: int) -> None:
+        self.cores = max(1, cores)
+        self.threads = min(self.cores, max(1, (os.cpu_count() or 2) // 2))
+        self.decided = False
+        self._encoder: int | None = None
+        self._mark: tuple[int, int, float, float] | None = None  # written, generated, our CPU, encoder CPU
+
+    def watch(self, encoder_pid: int | None) -> None:
+        """Measure against this encoder process (each segment has its own ffmpeg)."""
+        self._encoder, self._mark = encoder_pid, None
+
+    def update(self, generated: int, written: int) -> None:
+        """Called by the pipeline after each batch: frames generated and written so far."""
+        if self.decided or self._encoder is None:
+            return
+        encoder = process_cpu_seconds(self._encoder)
+        if encoder is None:  # not Linux, or ffmpeg is gone: keep half
+            self._encoder = None
+            return
+        if self._mark is None:
+            if written >= self.WARM_FRAMES:
+                self._mark = (written, generated, time.process_time(), encoder)
+            return
+        mark_written, mark_generated, mark_ours, mark_encoder = self._mark
+        if written - mark_written < self.WINDOW_FRAMES or generated <= mark_generated:
+            return
+        g = (time.process_time() - mark_ours) / (generated - mark_generated)  # generator CPU s per frame
+        e = (encoder - mark_encoder) / (written - mark_written)  # encoder CPU s per frame
+        self.decided = True
+        if g + e > 0:
+            self.threads = min(self.cores, max(1, round(self.cores * g / (g + e))))
+            torch.set_num_threads(self.threads)
+
+
+def process_cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of a running process, from ``/proc/PID/stat``; None where unreadable."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+@contextlib.contextmanager
+def share_cpu(device: torch.device, encoder_pid: int | None = None) -> Iterator[CpuShare | None]:
+    """While generating on the CPU beside an encoder, give the generator its ``CpuShare``.
+
+    Yields the share (None on a GPU, where torch's threads only launch kernels); hand it to
+    ``run_pipeline``, which updates it. The previous thread count is restored afterwards.
     """
     if device.type != "cpu":
-        yield torch.get_num_threads()
+        yield None
         return
     before = torch.get_num_threads()
-    share = max(1, (os.cpu_count() or 2) // 2)
-    torch.set_num_threads(min(before, share))
+    share = CpuShare(before)
+    share.watch(encoder_pid)
+    torch.set_num_threads(share.threads)
     try:
-        yield torch.get_num_threads()
+        yield share
     finally:
         torch.set_num_threads(before)

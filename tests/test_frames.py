@@ -46,7 +46,7 @@ def test_bt709_limited_range_of_pure_colours(rgb, expected):
 
 
 @pytest.mark.parametrize(("side", "size"), [(16, (16, 16)), (16, (48, 32)), (64, (48, 40))])  # native, up, down
-@pytest.mark.parametrize("mode", ["bicubic", "bilinear"])
+@pytest.mark.parametrize("mode", ["bicubic", "bilinear", "area"])  # area: the float (GPU) path
 def test_yuv420p_agrees_with_ffmpegs_conversion_of_the_packed_frames(side, size, mode):
     images = smooth_images(3, side)
     ours = to_yuv420p(images, (-1.0, 1.0), size, mode).numpy().astype(int)

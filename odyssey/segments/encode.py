@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from odyssey.errors import OdysseyError, SegmentError
-from odyssey.pipeline import run_pipeline
+from odyssey.pipeline import CpuShare, run_pipeline
 from odyssey.renderer import Renderer
 from odyssey.segments.encoding import Encoding, SegmentWriter
 from odyssey.segments.manifest import Workspace
@@ -41,10 +41,12 @@ def encode_segment(
     encoding: Encoding,
     folder: Path,
     on_written: Callable[[int], None] | None = None,
+    share: CpuShare | None = None,
 ) -> Path:
     """Render ``segment``'s frames and encode them into ``folder``; returns the segment's path.
 
     Generation and encoding overlap (``run_pipeline``); an error or Ctrl-C leaves no file.
+    ``share`` (``share_cpu``, kept across segments) watches this segment's encoder.
     """
     target = folder / encoding.segment_name(segment.name)
     width, height = renderer.size
@@ -55,7 +57,9 @@ def encode_segment(
     )  # fmt: skip
     writer: FrameWriter = PngWriter(spec, target) if encoding.format == "png" else SegmentWriter(spec, encoding)
     with writer:
-        run_pipeline(renderer.batches(trajectory, segment.start, segment.end, layout), writer.write, on_written=on_written)
+        if share is not None:
+            share.watch(writer.encoder_pid)
+        run_pipeline(renderer.batches(trajectory, segment.start, segment.end, layout), writer.write, on_written=on_written, share=share)
     return target
 
 

@@ -108,8 +108,8 @@ class SegmentWorker:
 
     def render(self, segment: Segment) -> dict[str, bytes]:
         """Render and encode ``segment`` in a temp folder of this machine; return its bytes."""
-        with tempfile.TemporaryDirectory(prefix="odyssey-segment-") as folder, share_cpu(self.renderer.device):
-            media = encode_segment(self.renderer, self.trajectory, segment, self.encoding, Path(folder))
+        with tempfile.TemporaryDirectory(prefix="odyssey-segment-") as folder, share_cpu(self.renderer.device) as share:
+            media = encode_segment(self.renderer, self.trajectory, segment, self.encoding, Path(folder), share=share)
             return pack_segment(media)
 
 

@@ -210,10 +210,10 @@ def render_here(
     """Render and finish ``todo`` in this process, in plan order, one segment after another."""
     workspace = session.workspace
     renderer = Renderer(generator, settings)
-    with share_cpu(renderer.device):
+    with share_cpu(renderer.device) as share:
         for segment in todo:
             workspace.clear_partials(segment)
-            media = encode_segment(renderer, trajectory, segment, session.encoding, workspace.path, on_written)
+            media = encode_segment(renderer, trajectory, segment, session.encoding, workspace.path, on_written, share)
             finish_segment(workspace, segment, session.encoding, media)
 
 

@@ -104,6 +104,11 @@ class FrameWriter:
         """How many frames ffmpeg has accepted so far."""
         return self._frames_written
 
+    @property
+    def encoder_pid(self) -> int | None:
+        """The ffmpeg process's id (its CPU time tells the renderer how busy the encoder is)."""
+        return self._process.pid if self._process is not None else None
+
     def write(self, frames: np.ndarray) -> None:
         """Append frames: a batch or a single frame of uint8 matching the spec's ``frame_shape``."""
         self._require_open()
