@@ -95,38 +95,50 @@ def run_pipeline(
 class CpuShare:
     """Torch's share of the CPU cores while an encoder runs beside it, measured once.
 
-    It starts at half the cores: torch's OpenMP threads spin while they wait for work, and
-    given every core the generator starves the encoder (2 cores, faces -> 256 px, 600
-    frames: 2 torch threads 3.3 s, 1 thread 2.8 s). Where the encoder's CPU time can be
-    read (Linux ``/proc``), the share is then set once from measurement: over
-    ``WINDOW_FRAMES`` frames, after ``WARM_FRAMES`` that fill x264's lookahead, the
-    generator's CPU seconds per frame ``g`` and the encoder's ``e`` give torch
-    ``round(cores * g / (g + e))`` threads. A StyleGAN (``g`` hundreds of times ``e``) gets
-    every core, a small DCGAN beside x264 keeps half. CPU time, not wall time: a pipe write
-    returns as soon as x264 has queued the frame, long before it is encoded.
+    torch's OpenMP threads spin while they wait for work, so given every core a light
+    generator starves the encoder beside it (2 cores, faces -> 256 px, 600 frames: 2 torch
+    threads 3.3 s, 1 thread 2.8 s), while a heavy one (a StyleGAN on the CPU) needs every
+    core and leaves the encoder idle. So the share is measured: over ``WINDOW_FRAMES``
+    frames, after ``WARM_FRAMES`` that fill x264's lookahead, the generator's CPU seconds
+    per frame ``g`` and the encoder's ``e`` (read from ``/proc``) give torch
+    ``round(cores * g / (g + e))`` threads, set once. It starts with every core: for a light
+    generator the first frames cost a little more, for a heavy one half the cores would
+    cost twice the time. Where the encoder's CPU time cannot be read (not Linux) it keeps
+    half the cores. CPU time, not wall time: a pipe write returns as soon as x264 has queued
+    the frame, long before it is encoded. Spinning threads count as generator time, which
+    on many cores leans the split towards torch.
     """
 
     WARM_FRAMES = 48  # x264 medium: 40 frames of lookahead and 3 B-frames before it encodes
-    WINDOW_FRAMES = 48
+    WINDOW_FRAMES = 32
 
     def __init__(self, cores: int) -> None:
         self.cores = max(1, cores)
-        self.threads = min(self.cores, max(1, (os.cpu_count() or 2) // 2))
+        self.threads = self.half = min(self.cores, max(1, (os.cpu_count() or 2) // 2))
         self.decided = False
         self._encoder: int | None = None
         self._mark: tuple[int, int, float, float] | None = None  # written, generated, our CPU, encoder CPU
 
     def watch(self, encoder_pid: int | None) -> None:
-        """Measure against this encoder process (each segment has its own ffmpeg)."""
+        """Measure against this encoder process (each segment has its own ffmpeg): every core
+        until the share is decided, where it can be measured; else half."""
         self._encoder, self._mark = encoder_pid, None
+        if not self.decided:
+            readable = encoder_pid is not None and process_cpu_seconds(encoder_pid) is not None
+            self._use(self.cores if readable else self.half)
+
+    def _use(self, threads: int) -> None:
+        self.threads = threads
+        torch.set_num_threads(threads)
 
     def update(self, generated: int, written: int) -> None:
         """Called by the pipeline after each batch: frames generated and written so far."""
         if self.decided or self._encoder is None:
             return
         encoder = process_cpu_seconds(self._encoder)
-        if encoder is None:  # not Linux, or ffmpeg is gone: keep half
+        if encoder is None:  # ffmpeg is gone: half, until the next encoder
             self._encoder = None
+            self._use(self.half)
             return
         if self._mark is None:
             if written >= self.WARM_FRAMES:
@@ -139,8 +151,7 @@ class CpuShare:
         e = (encoder - mark_encoder) / (written - mark_written)  # encoder CPU s per frame
         self.decided = True
         if g + e > 0:
-            self.threads = min(self.cores, max(1, round(self.cores * g / (g + e))))
-            torch.set_num_threads(self.threads)
+            self._use(min(self.cores, max(1, round(self.cores * g / (g + e)))))
 
 
 def process_cpu_seconds(pid: int) -> float | None:
@@ -165,7 +176,6 @@ def share_cpu(device: torch.device, encoder_pid: int | None = None) -> Iterator[
     before = torch.get_num_threads()
     share = CpuShare(before)
     share.watch(encoder_pid)
-    torch.set_num_threads(share.threads)
     try:
         yield share
     finally:

@@ -130,7 +130,8 @@ def test_cpu_share_is_set_once_from_measured_cpu_times(monkeypatch, gen_s, enc_s
     monkeypatch.setattr(torch, "set_num_threads", set_to.append)
     share = pipeline.CpuShare(cores)
     share.watch(1234)
-    assert share.threads == max(1, cores // 2) and not share.decided
+    assert share.threads == cores and set_to == [cores] and not share.decided  # every core while it measures
+    set_to.clear()
     generated = written = 0
     while not share.decided:
         assert written < 400, "the share should be decided within WARM + WINDOW frames"
@@ -147,7 +148,10 @@ def test_cpu_share_is_set_once_from_measured_cpu_times(monkeypatch, gen_s, enc_s
 def test_cpu_share_keeps_half_where_the_encoder_cannot_be_read(monkeypatch):
     import odyssey.pipeline as pipeline
 
+    import torch
+
     monkeypatch.setattr(pipeline, "process_cpu_seconds", lambda pid: None)
+    monkeypatch.setattr(torch, "set_num_threads", lambda n: None)
     share = pipeline.CpuShare(8)
     share.watch(1234)
     for step in range(1, 40):
