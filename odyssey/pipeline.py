@@ -133,16 +133,15 @@ class CpuShare:
 
     def update(self, generated: int, written: int) -> None:
         """Called by the pipeline after each batch: frames generated and written so far."""
-        if self.decided or self._encoder is None:
+        if self.decided or self._encoder is None or written < self.WARM_FRAMES:
             return
-        encoder = process_cpu_seconds(self._encoder)
+        encoder = process_cpu_seconds(self._encoder)  # read only once x264's lookahead is full
         if encoder is None:  # ffmpeg is gone: half, until the next encoder
             self._encoder = None
             self._use(self.half)
             return
         if self._mark is None:
-            if written >= self.WARM_FRAMES:
-                self._mark = (written, generated, time.process_time(), encoder)
+            self._mark = (written, generated, time.process_time(), encoder)
             return
         mark_written, mark_generated, mark_ours, mark_encoder = self._mark
         if written - mark_written < self.WINDOW_FRAMES or generated <= mark_generated:
