@@ -103,7 +103,8 @@ def run_baseline(gen, path, settings, out: Path) -> None:
     import imageio
     import torch
 
-    from odyssey.renderer import output_size, to_uint8
+    from odyssey.renderer import output_size
+    from odyssey.renderer.frames import to_uint8
 
     size = output_size(gen.info, settings.size)
     if out.suffix == ".gif":  # imageio's GIF writer (Pillow), as notebook loops use
@@ -124,16 +125,16 @@ def run_baseline(gen, path, settings, out: Path) -> None:
 
 def run_odyssey(gen, path, settings, out: Path) -> None:
     import odyssey
-    import odyssey.pipeline
+    import odyssey.renderer.pipeline
 
     shares = []
-    measured = odyssey.pipeline.CpuShare.update
+    measured = odyssey.renderer.pipeline.CpuShare.update
 
     def spy(share, generated: int, written: int) -> None:  # note the share the render settles on
         measured(share, generated, written)
         shares[:] = [share]
 
-    odyssey.pipeline.CpuShare.update = spy
+    odyssey.renderer.pipeline.CpuShare.update = spy
     odyssey.render(gen, path, out, settings, crf=18, preset="medium", progress=False)
     SETTLED_THREADS[0] = shares[0].threads if shares else None
 
@@ -151,7 +152,7 @@ def layout(renderer, out: Path) -> str:
 def run_generator(gen, path, settings, out: Path) -> None:
     import torch
 
-    from odyssey.pipeline import share_cpu
+    from odyssey.renderer.pipeline import share_cpu
     from odyssey.renderer import Renderer
 
     renderer = Renderer(gen, settings)

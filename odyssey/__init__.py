@@ -36,14 +36,14 @@ _EXPORTS = {
     "join_file": "odyssey.api",
     "save_array": "odyssey.api",
     "summarize": "odyssey.api",
-    "train_vae": "odyssey.vae.train",
+    "train_vae": "odyssey.api",
     "OdysseyError": "odyssey.errors",
-    "Generator": "odyssey.models.base",
-    "ModelInfo": "odyssey.models.base",
-    "StyleSettings": "odyssey.models.base",
-    "Renderer": "odyssey.renderer",
-    "RenderSettings": "odyssey.renderer",
-    "Trajectory": "odyssey.trajectory",
+    "Generator": "odyssey.api",
+    "ModelInfo": "odyssey.api",
+    "StyleSettings": "odyssey.api",
+    "Renderer": "odyssey.api",
+    "RenderSettings": "odyssey.api",
+    "Trajectory": "odyssey.api",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -20,8 +20,7 @@ from typer.core import TyperGroup
 
 from odyssey import __version__, api
 from odyssey.errors import OdysseyError
-from odyssey.vae.options import TrainOptions
-from odyssey.vae.train import train_vae as train_vae_run
+from odyssey.train.options import TrainOptions
 
 
 class _Group(TyperGroup):
@@ -294,7 +293,7 @@ def train_vae(
     if set(fields) - {"name", "description", "source", "licence"}:
         raise typer.BadParameter("give --meta as name=..., description=..., source=... or licence=...", param_hint="--meta")
     try:
-        result = train_vae_run(
+        result = api.train_vae(
             images_dir, out, resume=resume, progress=not quiet, resolution=resolution, grayscale=gray, latent_dim=latent,
             beta=beta, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, device=device, flip=flip, val_split=val_split,
             loss=loss, kl_warmup=kl_warmup, clip=clip, width=width, amp=amp, samples_dir=str(samples) if samples else None, **fields,

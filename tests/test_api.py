@@ -64,14 +64,14 @@ def test_plan_is_exactly_what_render_draws(tmp_path, tiny_dcgan, monkeypatch):
 @pytest.mark.parametrize(("name", "size", "layout"), [("o.mp4", 32, "yuv420p"), ("o.webm", 32, "yuv420p"), ("o.mp4", 33, "packed"), ("o.gif", 32, "packed")])
 def test_render_hands_video_writers_yuv420p_frames(tmp_path, tiny_dcgan, monkeypatch, name, size, layout):
     """MP4/WebM at an even size get frames converted on the device; the video matches the packed frames."""
-    import odyssey.api as api
+    import odyssey.renderer.film as film
 
     gen = load_generator(tiny_dcgan)
     path = odyssey.keyframe_path(gen, [1, 2], frames=6)
     settings = odyssey.RenderSettings(size=size, batch_size=4)
     specs = []
-    real_open = api.open_writer
-    monkeypatch.setattr(api, "open_writer", lambda spec: specs.append(spec) or real_open(spec))
+    real_open = film.open_writer
+    monkeypatch.setattr(film, "open_writer", lambda spec: specs.append(spec) or real_open(spec))
     out = odyssey.render(gen, path, tmp_path / name, settings, crf=0 if name.endswith(".mp4") else None, progress=False)
     assert [spec.pixel_format for spec in specs] == [layout]
     if name.endswith(".mp4"):  # lossless x264 (crf 0): only the 4:2:0 conversion differs from the packed frames

@@ -11,7 +11,7 @@ Native files of architecture ``vae`` (``odyssey train-vae``) load through ``adap
 from odyssey.adapters import dcgan, factory, native, torchscript, vae
 from odyssey.adapters.stylegan import loader as stylegan
 from odyssey.adapters.bundled import BUNDLED, checkpoints_dir, list_bundled
-from odyssey.adapters.registry import adapters, describe, load_generator, register
+from odyssey.adapters.registry import adapters, describe, describe_models, load_generator, register
 
 register(native.ADAPTER)
 register(dcgan.ADAPTER)
@@ -22,4 +22,4 @@ native.ARCHITECTURES["vae"] = vae.ARCHITECTURE
 for _family, (_build, _wrap) in stylegan.native_architectures().items():
     native.ARCHITECTURES[_family] = native.Architecture(build=_build, wrap=_wrap)
 
-__all__ = ["BUNDLED", "adapters", "checkpoints_dir", "describe", "list_bundled", "load_generator", "register"]
+__all__ = ["BUNDLED", "adapters", "checkpoints_dir", "describe", "describe_models", "list_bundled", "load_generator", "register"]

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from odyssey.adapters.bundled import BUNDLED, bundled_path
+from odyssey.adapters.bundled import BUNDLED, bundled_path, list_bundled
 from odyssey.errors import CheckpointError
 from odyssey.models.base import Generator
 
@@ -155,3 +155,21 @@ def describe(source: str | Path, format: str | None = None, options: dict | None
         "licence": info.licence or "unknown",
         "extra": info.extra,
     }
+
+
+def describe_models(source: str | None = None, format: str | None = None) -> list[dict] | dict:
+    """``odyssey models``: the bundled models (no argument) or a description of one checkpoint."""
+    if source is None:
+        return [
+            {
+                "name": info.name,
+                "description": info.description,
+                "family": info.family,
+                "resolution": f"{info.resolution[1]}x{info.resolution[0]}",
+                "latent_shape": list(info.latent_shape),
+                "classes": ", ".join(info.class_names) if info.class_names else None,
+                "licence": info.licence,
+            }
+            for info in list_bundled()
+        ]
+    return describe(source, format=format)

@@ -23,9 +23,9 @@ import torch
 from torch import nn
 
 from odyssey.adapters.native import Architecture
+from odyssey.adapters.vae_net import VAENet, build_vae_net
 from odyssey.errors import RenderError
 from odyssey.models.base import ModelInfo, ModuleGenerator
-from odyssey.vae.model import VAENet, build_vae_net
 
 Decode = Callable[[torch.Tensor], torch.Tensor]
 Encode = Callable[[torch.Tensor], torch.Tensor]

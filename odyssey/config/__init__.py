@@ -10,31 +10,44 @@ Durations are a number of seconds (``2.5``) or a string with a unit (``"2.5s"``,
 folder; ``--out`` resolves against the current directory.
 """
 
-from odyssey.config.fields import DEFAULT_MODEL, DEFAULT_RENDERS_DIR, Duration, DurationField
-from odyssey.config.legs import (
+from odyssey.config.fields import (
+    DEFAULT_MODEL,
+    DEFAULT_RENDERS_DIR,
+    Duration,
+    DurationField,
+)
+from odyssey.config.leg_specs import (
     LEG_TYPES,
     AxisSpec,
-    CircleLeg,
-    DirectionLeg,
-    HoldLeg,
+    CircleLegSpec,
+    DirectionLegSpec,
+    HoldLegSpec,
     Interpolation,
+    KeyframesLegSpec,
     KeyframeSpec,
-    KeyframesLeg,
-    LissajousLeg,
-    NoiseLoopLeg,
+    LissajousLegSpec,
+    NoiseLoopLegSpec,
     PathSpec,
-    PolylineLeg,
+    PolylineLegSpec,
     Speed,
     TruncationSpec,
-    WalkLeg,
+    WalkLegSpec,
 )
-from odyssey.config.loading import _set_override, format_validation_error, json_schema, load_config, read_yaml, validate
-from odyssey.config.spec import ModelSpec, OdysseyConfig, VideoSpec
+from odyssey.config.loading import (
+    _set_override,
+    format_validation_error,
+    json_schema,
+    load_config,
+    read_yaml,
+    validate,
+)
+from odyssey.config.render_settings import RenderSettings, output_size
+from odyssey.config.spec import ModelSpec, OdysseyConfig, VideoSettings
 from odyssey.config.styles import NoiseMode, Space, TransformSpec, curve_points
 
 __all__ = [
-    "DEFAULT_MODEL", "DEFAULT_RENDERS_DIR", "LEG_TYPES", "AxisSpec", "CircleLeg", "DirectionLeg", "Duration",
-    "DurationField", "HoldLeg", "Interpolation", "KeyframeSpec", "KeyframesLeg", "LissajousLeg", "ModelSpec",
-    "NoiseLoopLeg", "NoiseMode", "OdysseyConfig", "Space", "TransformSpec", "curve_points", "PathSpec", "PolylineLeg", "Speed", "TruncationSpec", "VideoSpec", "WalkLeg",
+    "DEFAULT_MODEL", "DEFAULT_RENDERS_DIR", "LEG_TYPES", "AxisSpec", "CircleLegSpec", "DirectionLegSpec", "Duration",
+    "DurationField", "HoldLegSpec", "Interpolation", "KeyframeSpec", "KeyframesLegSpec", "LissajousLegSpec", "ModelSpec",
+    "NoiseLoopLegSpec", "NoiseMode", "OdysseyConfig", "Space", "TransformSpec", "curve_points", "PathSpec", "PolylineLegSpec", "RenderSettings", "Speed", "output_size", "TruncationSpec", "VideoSettings", "WalkLegSpec",
     "_set_override", "format_validation_error", "json_schema", "load_config", "read_yaml", "validate",
 ]  # fmt: skip

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from odyssey.errors import ConfigError
 from odyssey.config.fields import DEFAULT_MODEL, DEFAULT_RENDERS_DIR, _DURATION
-from odyssey.config.legs import LEG_TYPES, TruncationSpec
+from odyssey.config.leg_specs import LEG_TYPES, TruncationSpec
 from odyssey.config.spec import OdysseyConfig
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BeforeValidator, Field, field_validator
 
 from odyssey.config.fields import DEFAULT_MODEL, _Strict, _name_to_model
-from odyssey.config.legs import PathSpec, TruncationSpec
+from odyssey.config.leg_specs import PathSpec, TruncationSpec
 from odyssey.config.styles import NOISE_HELP, SPACE_HELP, NoiseMode, Space, TransformSpec
 
 
@@ -19,7 +19,7 @@ class ModelSpec(_Strict):
     options: dict[str, Any] = Field(default_factory=dict, description="Adapter options, e.g. {nz: 100, num_classes: 8} for a raw DCGAN.")
 
 
-class VideoSpec(_Strict):
+class VideoSettings(_Strict):
     """Encoder settings."""
 
     crf: int | None = Field(None, ge=0, le=63, description="Quality (lower is better): MP4 default 18, WebM default 32.")
@@ -53,7 +53,7 @@ class OdysseyConfig(_Strict):
     precision: Literal["auto", "fp32", "fp16", "bf16"] = Field("auto", description="Compute precision; auto = fp16 autocast on CUDA, fp32 elsewhere.")
     batch_size: int | None = Field(None, ge=1, le=4096, description="Frames per generator call; default chosen from resolution and device.")
     compile: bool = Field(False, description="Run the generator under torch.compile (slow to start; see BENCHMARKS.md for when it pays).")
-    video: VideoSpec = Field(default_factory=VideoSpec, description="Encoder settings.")
+    video: VideoSettings = Field(default_factory=VideoSettings, description="Encoder settings.")
     segment_seconds: float = Field(
         30.0, gt=0, le=86400,
         description="Renders are made in segments of this many seconds of video, each kept once verified: an interrupted render resumes at the first unfinished one, and --shard/--ray split the work by segment.",

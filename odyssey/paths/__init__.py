@@ -3,7 +3,7 @@
 Tensors and arrays in, tensors and arrays out. This package knows nothing about
 models, configs or files; the only odyssey module it imports is ``odyssey.errors``
 (for ``PathError``). Model-aware work (seeds, PCA directions, image-space speed) is
-done by ``odyssey.planning``, which hands plain vectors and callables in here.
+done by ``odyssey.plan.planner``, which hands plain vectors and callables in here.
 """
 
 from odyssey.paths.builder import SPEEDS, PathBuilder

@@ -10,14 +10,28 @@ settings and odyssey's version (``key``), so rerunning a render resumes it and a
 render starts afresh. Segments are joined without re-encoding and the result is checked
 packet by packet before it is moved onto the output (``join``).
 
-``runner`` ties this together for ``odyssey render`` (in this process, one ``--shard`` of
-several, or on Ray with ``ray_runner``) and ``odyssey join``. This package sits just below
-``odyssey.api``: it uses the renderer, writers and trajectory, and the CLI reaches it only
-through the API.
+``session`` is a render's identity from its path file alone (encoding, key, work folder);
+``runner`` ties everything together for ``odyssey render`` (in this process, one
+``--shard`` of several, or on Ray with ``ray_runner``) and ``odyssey join``. This package
+sits just below ``odyssey.api``: it uses the planner, renderer and writers, and the CLI
+reaches it only through the API.
 """
 
-from odyssey.segments.plan import DEFAULT_SEGMENT_SECONDS, Segment, parse_shard, plan_segments, shard_segments
-from odyssey.segments.runner import Interrupted, RenderSession, SegmentReport, join_session, render_segments, session_from_manifest
+from odyssey.segments.plan import (
+    DEFAULT_SEGMENT_SECONDS,
+    Segment,
+    parse_shard,
+    plan_segments,
+    shard_segments,
+)
+from odyssey.segments.runner import (
+    join_path_file,
+    join_session,
+    render_path_file,
+    render_segments,
+    session_from_manifest,
+)
+from odyssey.segments.session import Interrupted, RenderSession, SegmentReport
 
 __all__ = [
     "DEFAULT_SEGMENT_SECONDS",
@@ -25,9 +39,11 @@ __all__ = [
     "RenderSession",
     "Segment",
     "SegmentReport",
+    "join_path_file",
     "join_session",
     "parse_shard",
     "plan_segments",
+    "render_path_file",
     "render_segments",
     "session_from_manifest",
     "shard_segments",

@@ -10,28 +10,44 @@ process that owns the work folder):
    store) and put it into the work folder, again through a temp name;
 3. ``finish_segment`` reads the segment's packets back (``verify``) and writes its record;
    a segment that fails is deleted, so a rerun renders it again.
+
+``SegmentEncoder`` holds what step 1 needs across segments (a ``Renderer`` and torch's
+CPU share): a local render and each Ray worker build one the same way.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any
 
+from odyssey.config import RenderSettings
 from odyssey.errors import OdysseyError, SegmentError
-from odyssey.pipeline import CpuShare, run_pipeline
-from odyssey.renderer import Renderer
+from odyssey.models.base import Generator
+from odyssey.plan.trajectory import Trajectory
+from odyssey.renderer.generate import Renderer
+from odyssey.renderer.pipeline import CpuShare, run_pipeline, share_cpu
 from odyssey.segments.encoding import Encoding, SegmentWriter
 from odyssey.segments.manifest import Workspace
 from odyssey.segments.plan import Segment
-from odyssey.segments.verify import PacketLog, check_png_folder, check_timing, read_packets
-from odyssey.trajectory import Trajectory
+from odyssey.segments.verify import (
+    PacketLog,
+    check_png_folder,
+    check_timing,
+    read_packets,
+)
 from odyssey.writers.base import FrameWriter
 from odyssey.writers.png import PngWriter
 from odyssey.writers.spec import VideoSpec
-from odyssey.writers.staging import move_file_into_place, move_folder_into_place, remove_quietly, temp_sibling
+from odyssey.writers.staging import (
+    move_file_into_place,
+    move_folder_into_place,
+    remove_quietly,
+    temp_sibling,
+)
 
 
 def encode_segment(
@@ -61,6 +77,34 @@ def encode_segment(
             share.watch(writer.encoder_pid)
         run_pipeline(renderer.batches(trajectory, segment.start, segment.end, layout), writer.write, on_written=on_written, share=share)
     return target
+
+
+class SegmentEncoder:
+    """Renders and encodes segments of one trajectory with one renderer, built once.
+
+    Used as a context manager: while it is open, torch's CPU share beside the encoder
+    (``share_cpu``) is measured on the first segment and kept for the ones after; it is
+    restored when the context closes. ``encode`` is ``encode_segment`` with all of that given.
+    """
+
+    def __init__(self, generator: Generator, trajectory: Trajectory, settings: RenderSettings, encoding: Encoding) -> None:
+        self.renderer = Renderer(generator, settings)
+        self.trajectory = trajectory
+        self.encoding = encoding
+        self._stack = contextlib.ExitStack()
+        self._share: CpuShare | None = None
+
+    def __enter__(self) -> "SegmentEncoder":
+        self._share = self._stack.enter_context(share_cpu(self.renderer.device))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._share = None
+        self._stack.close()
+
+    def encode(self, segment: Segment, folder: Path, on_written: Callable[[int], None] | None = None) -> Path:
+        """Render and encode ``segment`` into ``folder``; returns the segment's file (or PNG folder)."""
+        return encode_segment(self.renderer, self.trajectory, segment, self.encoding, folder, on_written, self._share)
 
 
 def verify_segment(media: Path, segment: Segment, encoding: Encoding) -> PacketLog | None:

@@ -28,11 +28,24 @@ from odyssey.segments.encode import verify_segment
 from odyssey.segments.encoding import Encoding
 from odyssey.segments.manifest import Manifest, Workspace
 from odyssey.segments.plan import Segment, describe_indices
-from odyssey.segments.verify import PacketLog, check_faststart, check_joined, check_png_folder, odd_segments, read_packets
+from odyssey.segments.verify import (
+    PacketLog,
+    check_faststart,
+    check_joined,
+    check_png_folder,
+    odd_segments,
+    read_packets,
+)
 from odyssey.writers.ffmpeg import find_ffmpeg, run_ffmpeg
 from odyssey.writers.gif import PALETTE_FILTER
 from odyssey.writers.png import FRAME_PATTERN
-from odyssey.writers.staging import check_frames_folder, move_file_into_place, move_folder_into_place, remove_quietly, temp_sibling
+from odyssey.writers.staging import (
+    check_frames_folder,
+    move_file_into_place,
+    move_folder_into_place,
+    remove_quietly,
+    temp_sibling,
+)
 
 
 def segment_media(workspace: Workspace, manifest: Manifest, encoding: Encoding) -> dict[int, Path]:

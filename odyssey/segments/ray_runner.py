@@ -32,23 +32,25 @@ from __future__ import annotations
 import logging
 import tempfile
 from collections import deque
-from pathlib import Path
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
-from odyssey.config import OdysseyConfig
+from odyssey.config import OdysseyConfig, RenderSettings
 from odyssey.errors import OdysseyError, RenderError
 from odyssey.models.base import Generator
-from odyssey.pipeline import share_cpu
-from odyssey.renderer import Renderer, RenderSettings
-from odyssey.segments.encode import encode_segment, finish_segment, pack_segment, unpack_segment
+from odyssey.plan.job import plan_config
+from odyssey.plan.trajectory import Trajectory
+from odyssey.segments.encode import (
+    SegmentEncoder,
+    finish_segment,
+    pack_segment,
+    unpack_segment,
+)
 from odyssey.segments.encoding import Encoding
 from odyssey.segments.manifest import Manifest
 from odyssey.segments.plan import Segment
-from odyssey.trajectory import Trajectory
-
-if TYPE_CHECKING:
-    from odyssey.segments.runner import RenderSession
+from odyssey.segments.session import RenderSession
 
 MAX_RETRIES = 3
 INSTALL_HINT = "Ray is not installed; install it with: pip install 'odyssey[ray]' (the plain `ray` package)"
@@ -96,31 +98,18 @@ def plan_workers(resources: dict[str, float], device: str, workers: int | None) 
 
 
 class SegmentWorker:
-    """A Ray actor's body: a renderer built once, then one segment per ``render`` call."""
+    """A Ray actor's body: a ``SegmentEncoder`` built once, then one segment per ``render`` call."""
 
     def __init__(self, payload: dict[str, Any]) -> None:
         generator, trajectory = payload.get("generator"), payload.get("trajectory")
-        if generator is None or trajectory is None:
-            generator, trajectory = _build(payload["config"])
-        self.trajectory: Trajectory = trajectory
-        self.encoding: Encoding = payload["encoding"]
-        self.renderer = Renderer(generator, payload["settings"])
+        if generator is None or trajectory is None:  # a model that cannot be pickled: load and plan here (the files must be here too)
+            generator, trajectory = plan_config(payload["config"])
+        self.encoder = SegmentEncoder(generator, trajectory, payload["settings"], payload["encoding"])
 
     def render(self, segment: Segment) -> dict[str, bytes]:
         """Render and encode ``segment`` in a temp folder of this machine; return its bytes."""
-        with tempfile.TemporaryDirectory(prefix="odyssey-segment-") as folder, share_cpu(self.renderer.device) as share:
-            media = encode_segment(self.renderer, self.trajectory, segment, self.encoding, Path(folder), share=share)
-            return pack_segment(media)
-
-
-def _build(config: OdysseyConfig) -> tuple[Generator, Trajectory]:
-    """Load and plan on the worker (models that cannot be pickled): the files must be there too."""
-    from odyssey.adapters import load_generator
-    from odyssey.planning import plan_trajectory, style_generator
-
-    spec = config.model
-    generator = style_generator(config, load_generator(spec.path, format=spec.format, options=spec.options))
-    return generator, plan_trajectory(config, generator)
+        with tempfile.TemporaryDirectory(prefix="odyssey-segment-") as folder, self.encoder:
+            return pack_segment(self.encoder.encode(segment, Path(folder)))
 
 
 def render_on_ray(

@@ -1,6 +1,7 @@
 """Orchestrating a segmented render: key, work folder, resume, render here or on Ray, join.
 
-``render_segments`` is what ``odyssey render`` runs (through ``odyssey.api``):
+``render_path_file`` is what ``odyssey render`` runs (through ``odyssey.api``), and
+``join_path_file`` what ``odyssey join`` runs. ``render_segments`` does the work:
 
 1. From the path file alone (no model yet): the output format's pinned ``Encoding``, the
    render's key and its work folder. Work folders of the same output with another key
@@ -20,99 +21,85 @@ carrying the same note.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 from tqdm import tqdm
 
-from odyssey.config import OdysseyConfig
-from odyssey.errors import OdysseyError, SegmentError
+from odyssey.config import RenderSettings, load_config, output_size
+from odyssey.errors import ConfigError, OdysseyError, SegmentError
 from odyssey.models.base import Generator
-from odyssey.pipeline import share_cpu
-from odyssey.renderer import Renderer, RenderSettings, output_size
-from odyssey.segments.encode import encode_segment, finish_segment
-from odyssey.segments.encoding import Encoding, pinned_encoding
-from odyssey.segments.join import join_segments, segment_media
-from odyssey.segments.key import RenderKey, changed_parts, render_key
+from odyssey.plan.job import load_job
+from odyssey.plan.trajectory import Trajectory
+from odyssey.segments.encode import SegmentEncoder, finish_segment
+from odyssey.segments.encoding import Encoding
+from odyssey.segments.join import join_segments
 from odyssey.segments.manifest import Manifest, Workspace, read_manifest
-from odyssey.segments.plan import Segment, plan_segments, shard_segments
-from odyssey.trajectory import Trajectory
-from odyssey.writers import output_format
+from odyssey.segments.plan import Segment, parse_shard, shard_segments
+from odyssey.segments.ray_runner import render_on_ray
+from odyssey.segments.session import (
+    Interrupted,
+    Log,
+    RenderSession,
+    SegmentReport,
+    command_source,
+)
+from odyssey.writers import check_output as check_destination
 from odyssey.writers.staging import remove_quietly
 
 Loader = Callable[[], tuple[Generator, Trajectory, RenderSettings]]
-Log = Callable[[str], None]
 
 
-class Interrupted(KeyboardInterrupt):
-    """Ctrl-C during a segmented render; the message says what is kept and how to resume."""
+def render_path_file(
+    path_file: str | Path,
+    overrides: Sequence[str] = (),
+    output: str | Path | None = None,
+    *,
+    shard: str | tuple[int, int] | None = None,
+    ray: str | None = None,
+    ray_workers: int | None = None,
+    keep_segments: bool = False,
+    progress: bool = True,
+    log: Log | None = None,
+) -> SegmentReport:
+    """``odyssey render``: a path file rendered in segments, resuming a render interrupted before.
+
+    The path file is validated and the output checked before the model loads (in
+    ``load``, only if some segment is still to be rendered). See ``render_segments``.
+    """
+    if shard is not None and ray is not None:
+        raise ConfigError("--shard and --ray split the work in two different ways; use one of them")
+    if ray_workers is not None and ray is None:
+        raise ConfigError("--ray-workers sets how many Ray workers render; add --ray (or drop --ray-workers)")
+    shard = parse_shard(shard) if isinstance(shard, str) else shard
+    config, out_path = load_config(path_file, list(overrides), output)
+    check_destination(out_path)
+    session = RenderSession(config, out_path, command_source(path_file, overrides, output))
+
+    def load() -> tuple[Generator, Trajectory, RenderSettings]:
+        job = load_job(path_file, overrides, output)
+        return job.generator, job.trajectory, job.settings
+
+    return render_segments(session, load, shard=shard, ray=ray, ray_workers=ray_workers, keep_segments=keep_segments, progress=progress, log=log)
 
 
-@dataclass
-class SegmentReport:
-    """What a segmented render did."""
+def join_path_file(
+    source: str | Path, overrides: Sequence[str] = (), output: str | Path | None = None, *, keep_segments: bool = False
+) -> Path:
+    """``odyssey join``: join the finished segments of a render into its output; returns the output.
 
-    output: Path
-    work: Path
-    segments: int
-    finished: int
-    rendered: list[int] = field(default_factory=list)
-    joined: bool = False
-
-
-class RenderSession:
-    """One render's encoding, key and work folder, known from its config before any model loads."""
-
-    def __init__(self, config: OdysseyConfig, output: Path, source: str = "") -> None:
-        video = config.video
-        self.config = config
-        self.output = output
-        self.source = source
-        self.encoding: Encoding = pinned_encoding(
-            output_format(output), config.fps, crf=video.crf, preset=video.preset, codec=video.codec, threads=video.threads
-        )
-        self.key: RenderKey = render_key(config, self.encoding)
-        self.workspace = Workspace(output, self.key.digest)
-
-    def retire_stale(self, log: Log, *, remove: bool = True) -> None:
-        """Say what changed since work folders of this output were made with another key, and
-        remove them -- unless this is one shard of several (``remove=False``): shards leave
-        them to the join, so two machines that disagree (an ``auto`` codec resolved two ways,
-        say) cannot delete each other's work."""
-        for folder in self.workspace.stale():
-            try:
-                old = read_manifest(folder / "manifest.json")
-            except SegmentError:
-                old = None
-            what = changed_parts(old.parts, self.key.parts) if old else "the render's settings"
-            count = len(list(folder.glob("seg_*.json")))
-            if remove:
-                log(f"{what} changed since the segments in {folder} were rendered: starting afresh (removed {count} finished segment(s))")
-                remove_quietly(folder)
-            else:
-                log(f"{what} changed since the segments in {folder} were rendered: this shard starts afresh; `odyssey join` removes them")
-
-    def manifest_for(self, trajectory: Trajectory, size: tuple[int, int], channels: int) -> Manifest:
-        segments = plan_segments(trajectory.num_frames, self.encoding.fps, self.config.segment_seconds)
-        return Manifest(
-            key=self.key.digest, parts=self.key.parts, output=str(self.output), format=self.encoding.format,
-            fps=self.encoding.rate, frames=trajectory.num_frames, width=size[0], height=size[1], channels=channels,
-            segments=[(s.start, s.end) for s in segments], encoding=self.encoding.describe(),
-        )  # fmt: skip
-
-    def finished(self, manifest: Manifest) -> set[int]:
-        return self.workspace.finished(manifest.plan(), segment_media(self.workspace, manifest, self.encoding))
-
-    def resume_note(self, manifest: Manifest | None) -> str:
-        """``"3 of 12 segments are finished and kept in WORK; run the same command to resume"``."""
-        if manifest is None:
-            return ""
-        done = len(self.finished(manifest))
-        if not done:
-            return ""
-        return f"{done} of {len(manifest.segments)} segments are finished and kept in {self.workspace.path}: run the same command to resume"
+    ``source`` is the render's path file (with the same overrides and output as its
+    ``render`` runs) or the ``manifest.json`` in its work folder. No model is loaded. A
+    SegmentError names any segment that is missing or fails verification.
+    """
+    source = Path(source)
+    if source.suffix == ".json":
+        workspace, manifest, encoding = session_from_manifest(source)
+        return join_manifest(workspace, manifest, encoding, keep_segments=keep_segments)
+    config, out_path = load_config(source, list(overrides), output)
+    check_destination(out_path)
+    return join_session(RenderSession(config, out_path, command_source(source, overrides, output)), keep_segments=keep_segments)
 
 
 def render_segments(
@@ -192,8 +179,6 @@ def _render(
     bar = tqdm(total=frames, initial=initial, unit="frame", desc=session.output.name, file=sys.stderr, disable=not progress, dynamic_ncols=True)
     with bar:
         if ray is not None:
-            from odyssey.segments.ray_runner import render_on_ray
-
             render_on_ray(session, manifest, generator, trajectory, settings, todo, address=ray, workers=ray_workers, on_done=bar.update, log=say)
         else:
             render_here(session, generator, trajectory, settings, todo, on_written=bar.update)
@@ -209,12 +194,10 @@ def render_here(
 ) -> None:
     """Render and finish ``todo`` in this process, in plan order, one segment after another."""
     workspace = session.workspace
-    renderer = Renderer(generator, settings)
-    with share_cpu(renderer.device) as share:
+    with SegmentEncoder(generator, trajectory, settings, session.encoding) as encoder:
         for segment in todo:
             workspace.clear_partials(segment)
-            media = encode_segment(renderer, trajectory, segment, session.encoding, workspace.path, on_written, share)
-            finish_segment(workspace, segment, session.encoding, media)
+            finish_segment(workspace, segment, session.encoding, encoder.encode(segment, workspace.path, on_written))
 
 
 def join_session(session: RenderSession, *, keep_segments: bool = False) -> Path:

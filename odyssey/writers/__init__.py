@@ -9,7 +9,7 @@ fixed size and guarantees that the output path only ever holds a complete result
             writer.write(batch)
 
 MP4 and WebM writers also take frames already converted to planar 4:2:0
-(``VideoSpec(pixel_format="yuv420p")``, batches ``(B, 3H/2, W)``; see ``odyssey.frames``).
+(``VideoSpec(pixel_format="yuv420p")``, batches ``(B, 3H/2, W)``; see ``odyssey.renderer.frames``).
 
 Leaving the ``with`` block normally finishes and moves the file into place; an exception
 (Ctrl-C included) kills ffmpeg and removes every temporary file.

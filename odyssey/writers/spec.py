@@ -17,7 +17,7 @@ from pathlib import Path
 from odyssey.errors import WriterError
 
 MP4_CODECS = ("libx264", "h264_nvenc", "hevc_nvenc", "auto")
-PIXEL_FORMATS = ("packed", "yuv420p")  # the frame layouts of odyssey.frames
+PIXEL_FORMATS = ("packed", "yuv420p")  # the frame layouts of odyssey.renderer.frames
 
 # Largest denominator used for fractional frame rates: 29.97 -> 2997/100, 30000/1001 stays.
 FPS_MAX_DENOMINATOR = 1001
@@ -47,7 +47,7 @@ class VideoSpec:
     encoders), or ``auto`` (NVENC when it works here, else libx264). ``threads`` caps
     the encoder's threads (None: libx264 gets at least 8, others their own default). ``pixel_format`` is how frames
     arrive: ``packed`` ``(B, H, W, C)`` arrays, or ``yuv420p``, planar 4:2:0 BT.709
-    limited-range frames ``(B, 3H/2, W)`` (``odyssey.frames``), which the MP4 and WebM
+    limited-range frames ``(B, 3H/2, W)`` (``odyssey.renderer.frames``), which the MP4 and WebM
     writers take as they are (RGB only, even width and height).
     """
 

@@ -5,7 +5,7 @@ one column and/or row, filled by repeating the last real pixels (``fillborders``
 mode) so no black line appears and nothing is rescaled: a 33x25 input gives a 34x26 file.
 RGB is converted with the BT.709 matrix in limited range and tagged as such, which is what
 browsers and players assume for video, so colours do not shift on playback. Frames may
-also arrive already converted, as planar yuv420p (``odyssey.frames``, the renderer does it
+also arrive already converted, as planar yuv420p (``odyssey.renderer.frames``, the renderer does it
 on the device): then ffmpeg only tags them, and x264 or libvpx has every core.
 """
 

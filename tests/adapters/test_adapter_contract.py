@@ -20,8 +20,8 @@ from adapters_testkit import Tutorial, native_meta, one_hot, tiny_net
 from odyssey.adapters import adapters, describe, load_generator
 from odyssey.models.base import Generator
 from odyssey.models.checkpoint import write_native
-from odyssey.vae.model import VAENet
-from odyssey.vae.state import save_model
+from odyssey.adapters.vae_net import VAENet
+from odyssey.train.state import save_model
 from tests.conftest import REPO
 
 BATCH_ATOL = 1e-5
@@ -66,7 +66,7 @@ def _torchscript(tmp: Path) -> tuple[Path, dict]:
 
 def _factory(tmp: Path) -> tuple[Path, dict]:
     (tmp / "odyssey_contract_factory.py").write_text(
-        "import torch\nfrom odyssey.vae.model import VAENet\n\n"
+        "import torch\nfrom odyssey.adapters.vae_net import VAENet\n\n"
         "def build(path):\n    torch.manual_seed(0)\n    return VAENet(32, 3, 8, 8, 64)\n"
     )
     path = tmp / "weights.bin"

@@ -56,7 +56,9 @@ def test_a_finished_render_loads_no_model(tmp_path, path_file, monkeypatch):
     def no_model(*args, **kwargs):
         raise AssertionError("the model was loaded")
 
-    monkeypatch.setattr(api, "load_job", no_model)
+    import odyssey.segments.runner as runner
+
+    monkeypatch.setattr(runner, "load_job", no_model)
     report = api.render_segments(path_file, (), out, progress=False)
     assert report.joined and report.rendered == [] and out.exists()
 

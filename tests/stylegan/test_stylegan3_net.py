@@ -164,7 +164,7 @@ def test_conditional_labels_change_the_image():
         img = G(z, torch.eye(4))
     assert img.shape == (4, 3, 16, 16)
     assert (img[1:] - img[:1]).abs().amax(dim=(1, 2, 3)).min() > 1e-4
-    with pytest.raises(ValueError, match="c must be"):
+    with pytest.raises(ValueError, match="c must have shape"):
         G(z, None)
 
 

@@ -37,10 +37,10 @@ def write_all(path: Path, frames: np.ndarray, **settings) -> Path:
 
 @pytest.mark.parametrize("fmt", ["mp4", "webm"])
 def test_yuv420p_frames_roundtrip(tmp_path, frames, decoded, fmt) -> None:
-    """Frames converted on the device (odyssey.frames) go in as they are and decode like RGB ones."""
+    """Frames converted on the device (odyssey.renderer.frames) go in as they are and decode like RGB ones."""
     import torch
 
-    from odyssey.frames import to_yuv420p
+    from odyssey.renderer.frames import to_yuv420p
 
     source = frames(N, 24, 32)
     planar = to_yuv420p(torch.from_numpy(source).permute(0, 3, 1, 2).float(), (0.0, 255.0), (32, 24), "bicubic").numpy()

@@ -149,8 +149,15 @@ def load_stylegan_pickle(path: Path, options: Mapping[str, Any]) -> StyleGANGene
     return StyleGANGenerator(net, _info(path, net, family, options.get("name")))
 
 
-def convert_pickle(source: Path, target: Path, key: str = "G_ema") -> tuple[Path, ModelInfo]:
-    """Write ``source``'s generator as a native float32 ``.safetensors`` file at ``target``."""
+def convert_pickle(source: str | Path, target: str | Path, key: str = "G_ema") -> tuple[Path, ModelInfo]:
+    """Write ``source``'s generator as a native float32 ``.safetensors`` file at ``target``.
+
+    ``odyssey convert``: the converted file loads without unpickling anything and renders
+    identical frames.
+    """
+    source, target = Path(source), Path(target)
+    if not source.is_file():
+        raise CheckpointError(f"{source} does not exist; give the network pickle (.pkl) to convert")
     if target.suffix.lower() != ".safetensors":
         raise CheckpointError(f"{target}: the converted file must end in .safetensors")
     net, family, used = load_network(source, key)

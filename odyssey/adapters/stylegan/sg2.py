@@ -37,7 +37,8 @@ import torch
 from torch import Tensor, nn
 
 from .filters import setup_filter, upsample2d
-from .sg2_layers import EqualConv2d, EqualLinear, NoiseGenerator, StyledConv, ToRGB, normalize_2nd_moment
+from .mapping import MappingNetwork
+from .sg2_layers import EqualConv2d, NoiseGenerator, StyledConv, ToRGB
 
 ARCHITECTURES = ("orig", "skip", "resnet")
 # Defaults that differ between NVIDIA's two code bases. stylegan2-ada-pytorch takes the
@@ -46,82 +47,6 @@ ARCHITECTURES = ("orig", "skip", "resnet")
 # num_fp16_res unless trained with --fp32).
 ADA_DEFAULTS = {"num_fp16_res": 0, "conv_clamp": None, "w_avg_beta": 0.995}
 SG3_DEFAULTS = {"num_fp16_res": 4, "conv_clamp": 256, "w_avg_beta": 0.998}
-
-
-class MappingNetwork(nn.Module):
-    """z (N, z_dim) [+ c (N, c_dim)] -> ws (N, num_ws, w_dim), or (N, w_dim) if num_ws is None.
-
-    ``w_avg`` (w_dim,) is the running mean of w seen in training: the centre of truncation.
-    """
-
-    def __init__(
-        self,
-        z_dim: int,
-        c_dim: int,
-        w_dim: int,
-        num_ws: int | None,
-        num_layers: int = 8,
-        embed_features: int | None = None,
-        layer_features: int | None = None,
-        activation: str = "lrelu",
-        lr_multiplier: float = 0.01,
-        w_avg_beta: float | None = 0.995,
-    ) -> None:
-        super().__init__()
-        self.z_dim, self.c_dim, self.w_dim, self.num_ws = z_dim, c_dim, w_dim, num_ws
-        self.num_layers, self.w_avg_beta = num_layers, w_avg_beta
-        embed_features = 0 if c_dim == 0 else (w_dim if embed_features is None else embed_features)
-        layer_features = w_dim if layer_features is None else layer_features
-        features = [z_dim + embed_features] + [layer_features] * (num_layers - 1) + [w_dim]
-        if c_dim > 0:
-            self.embed = EqualLinear(c_dim, embed_features)
-        for i in range(num_layers):
-            setattr(self, f"fc{i}", EqualLinear(features[i], features[i + 1], activation=activation, lr_multiplier=lr_multiplier))
-        if num_ws is not None and w_avg_beta is not None:
-            self.register_buffer("w_avg", torch.zeros(w_dim))
-
-    def forward(
-        self,
-        z: Tensor | None,
-        c: Tensor | None = None,
-        truncation_psi: float = 1,
-        truncation_cutoff: int | None = None,
-        update_emas: bool = False,
-    ) -> Tensor:
-        """Map latents to ws; ``truncation_psi`` pulls the first ``truncation_cutoff`` ws
-        (all if None) towards ``w_avg``: psi 1 leaves them, 0 gives ``w_avg``.
-        ``update_emas`` moves ``w_avg`` towards this batch's mean w (training only)."""
-        device = (z if z is not None else c).device
-        with torch.autocast(device_type=device.type, enabled=False):  # w is small: keep it float32
-            parts = []
-            if self.z_dim > 0:
-                _check_shape(z, self.z_dim, "z")
-                parts.append(normalize_2nd_moment(z.float()))
-            if self.c_dim > 0:
-                _check_shape(c, self.c_dim, "c")
-                parts.append(normalize_2nd_moment(self.embed(c.float())))
-            x = torch.cat(parts, dim=1) if len(parts) > 1 else parts[0]  # (N, z_dim + embed_features)
-            for i in range(self.num_layers):
-                x = getattr(self, f"fc{i}")(x)  # (N, w_dim) at the end
-            if update_emas and self.w_avg_beta is not None:
-                self.w_avg.copy_(x.detach().mean(dim=0).lerp(self.w_avg, self.w_avg_beta))
-            if self.num_ws is not None:
-                x = x.unsqueeze(1).repeat(1, self.num_ws, 1)  # (N, num_ws, w_dim)
-            if truncation_psi != 1:
-                if not hasattr(self, "w_avg"):
-                    raise ValueError("truncation needs w_avg, which this mapping network does not track")
-                if self.num_ws is None or truncation_cutoff is None:
-                    x = self.w_avg.lerp(x, truncation_psi)
-                else:
-                    head = self.w_avg.lerp(x[:, :truncation_cutoff], truncation_psi)
-                    x = torch.cat([head, x[:, truncation_cutoff:]], dim=1)
-        return x
-
-
-def _check_shape(x: Tensor | None, dim: int, name: str) -> None:
-    if x is None or x.ndim != 2 or x.shape[1] != dim:
-        got = None if x is None else tuple(x.shape)
-        raise ValueError(f"{name} must have shape (N, {dim}), got {got}")
 
 
 class SynthesisBlock(nn.Module):

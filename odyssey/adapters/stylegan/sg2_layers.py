@@ -3,8 +3,8 @@
 Written from "Analyzing and Improving the Image Quality of StyleGAN" (Karras et al. 2020)
 and "Training Generative Adversarial Networks with Limited Data" (Karras et al. 2020):
 
-* **equalised learning rate** (ProGAN, sec. 4.1): weights are stored as N(0, 1) / lr_mul
-  and scaled at run time by ``lr_mul / sqrt(fan_in)``, biases by ``lr_mul``;
+* **equalised learning rate** (ProGAN, sec. 4.1; ``odyssey.adapters.stylegan.linear``,
+  shared with StyleGAN3): weights are scaled at run time by ``1 / sqrt(fan_in)``;
 * **weight modulation / demodulation** (StyleGAN2, sec. 2.2, eq. 1-3): every sample's
   style ``s`` (N, I) scales the input channels of the shared kernel ``w`` (O, I, k, k),
   ``w'_oi.. = s_i w_oi..``, then each output filter is rescaled to unit L2 norm,
@@ -24,59 +24,16 @@ so their state dicts load by name.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .filters import filter_size, setup_filter, upfirdn2d
+from .linear import EqualLinear, activation_of, bias_act
 
 NoiseGenerator = torch.Generator | Sequence[torch.Generator] | None  # see draw_noise
-
-# name -> (function, default gain). Gains keep the signal's second moment roughly constant
-# through a layer with N(0, 1) weights (sqrt(2) for the rectifiers, He et al. 2015).
-ACTIVATIONS: dict[str, tuple[Callable[[Tensor], Tensor], float]] = {
-    "linear": (lambda x: x, 1.0),
-    "relu": (F.relu, math.sqrt(2)),
-    "lrelu": (lambda x: F.leaky_relu(x, 0.2), math.sqrt(2)),
-    "tanh": (torch.tanh, 1.0),
-    "sigmoid": (torch.sigmoid, 1.0),
-    "elu": (F.elu, 1.0),
-    "selu": (F.selu, 1.0),
-    "softplus": (F.softplus, 1.0),
-    "swish": (lambda x: torch.sigmoid(x) * x, math.sqrt(2)),
-}
-
-
-def _activation(name: str) -> tuple[Callable[[Tensor], Tensor], float]:
-    if name not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {name!r}; known: {', '.join(ACTIVATIONS)}")
-    return ACTIVATIONS[name]
-
-
-def bias_act(x: Tensor, bias: Tensor | None, act: str = "linear", gain: float | None = None, clamp: float | None = None) -> Tensor:
-    """``clamp(act(x + bias) * gain, -clamp, clamp)``; bias (C,) is added along dim 1.
-
-    ``gain`` defaults to the activation's own gain; ``clamp=None`` does not clamp.
-    """
-    fn, default_gain = _activation(act)
-    if bias is not None:
-        x = x + bias.to(x.dtype).reshape([1, -1] + [1] * (x.ndim - 2))
-    x = fn(x)
-    gain = default_gain if gain is None else float(gain)
-    if gain != 1:
-        x = x * gain
-    if clamp is not None:
-        x = x.clamp(-float(clamp), float(clamp))
-    return x
-
-
-def normalize_2nd_moment(x: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
-    """Scale each vector to unit root-mean-square along ``dim`` (z and label embeddings)."""
-    return x * (x.square().mean(dim=dim, keepdim=True) + eps).rsqrt()
-
 
 def conv2d_resampled(x: Tensor, weight: Tensor, f: Tensor | None, up: int = 1, padding: int = 0, groups: int = 1) -> Tensor:
     """``(N, I, H, W)`` -> ``(N, O, H*up, W*up)``: a 'same' convolution, upsampled first.
@@ -153,42 +110,6 @@ def modulated_conv2d(
     return x.reshape(n, out_ch, *x.shape[2:])  # (N, O, H', W')
 
 
-class EqualLinear(nn.Module):
-    """Fully connected layer with equalised learning rate (NVIDIA's ``FullyConnectedLayer``).
-
-    ``y = act(x @ (weight * lr_mul / sqrt(in))^T + bias * lr_mul)``; x: (N, in) -> (N, out).
-    """
-
-    def __init__(
-        self,
-        in_features: int,
-        out_features: int,
-        bias: bool = True,
-        activation: str = "linear",
-        lr_multiplier: float = 1.0,
-        bias_init: float = 0.0,
-    ) -> None:
-        super().__init__()
-        _activation(activation)
-        self.in_features, self.out_features, self.activation = in_features, out_features, activation
-        self.weight = nn.Parameter(torch.randn(out_features, in_features) / lr_multiplier)
-        self.bias = nn.Parameter(torch.full([out_features], float(np.float32(bias_init)))) if bias else None
-        self.weight_gain = lr_multiplier / math.sqrt(in_features)
-        self.bias_gain = lr_multiplier
-
-    def forward(self, x: Tensor) -> Tensor:
-        w = self.weight.to(x.dtype) * self.weight_gain
-        b = None if self.bias is None else self.bias.to(x.dtype)
-        if b is not None and self.bias_gain != 1:
-            b = b * self.bias_gain
-        if self.activation == "linear" and b is not None:
-            return torch.addmm(b.unsqueeze(0), x, w.t())
-        return bias_act(x.matmul(w.t()), b, self.activation)
-
-    def extra_repr(self) -> str:
-        return f"in_features={self.in_features}, out_features={self.out_features}, activation={self.activation}"
-
-
 class EqualConv2d(nn.Module):
     """Convolution with equalised learning rate, optional FIR upsampling (``Conv2dLayer``).
 
@@ -209,7 +130,7 @@ class EqualConv2d(nn.Module):
         channels_last: bool = False,
     ) -> None:
         super().__init__()
-        self.activation, self.act_gain = activation, _activation(activation)[1]
+        self.activation, self.act_gain = activation, activation_of(activation)[1]
         self.up, self.conv_clamp, self.padding = up, conv_clamp, kernel_size // 2
         self.register_buffer("resample_filter", setup_filter(resample_filter))
         self.weight_gain = 1 / math.sqrt(in_channels * kernel_size**2)
@@ -264,7 +185,7 @@ class StyledConv(nn.Module):
         super().__init__()
         self.in_channels, self.out_channels, self.resolution = in_channels, out_channels, resolution
         self.up, self.use_noise, self.conv_clamp, self.padding = up, use_noise, conv_clamp, kernel_size // 2
-        self.activation, self.act_gain = activation, _activation(activation)[1]
+        self.activation, self.act_gain = activation, activation_of(activation)[1]
         self.register_buffer("resample_filter", setup_filter(resample_filter))
         self.affine = EqualLinear(w_dim, in_channels, bias_init=1)  # styles start at 1: no modulation
         fmt = torch.channels_last if channels_last else torch.contiguous_format

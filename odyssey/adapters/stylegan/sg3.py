@@ -18,86 +18,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import torch
 from torch import Tensor, nn
 
-from .sg3_filters import autocast_off
-from .sg3_layers import EqualLinear, SynthesisInput, SynthesisLayer
+from .mapping import StyleGAN3Mapping as MappingNetwork
+from .sg3_layers import SynthesisInput, SynthesisLayer
 
 __all__ = ["MappingNetwork", "StyleGAN3Generator", "SynthesisNetwork", "SynthesisSchedule"]
-
-
-def normalize_2nd_moment(x: Tensor, eps: float = 1e-8) -> Tensor:
-    """Scale each row of (N, D) to unit mean square."""
-    return x * (x.square().mean(dim=1, keepdim=True) + eps).rsqrt()
-
-
-class MappingNetwork(nn.Module):
-    """z (and label c) -> w, broadcast to ``num_ws`` copies, with the truncation trick.
-
-    StyleGAN3's variant: the label is embedded to ``w_dim`` features (``embed``), both z
-    and the embedding are normalised to unit mean square and concatenated, then go
-    through ``num_layers`` (2 by default) equalized lrelu layers ``fc0, fc1, ...`` at
-    learning-rate multiplier ``lr_multiplier``. ``w_avg`` is the training-time mean of w.
-    """
-
-    def __init__(
-        self,
-        z_dim: int,
-        c_dim: int,
-        w_dim: int,
-        num_ws: int,
-        num_layers: int = 2,
-        lr_multiplier: float = 0.01,
-        w_avg_beta: float = 0.998,
-    ) -> None:
-        super().__init__()
-        self.z_dim, self.c_dim, self.w_dim, self.num_ws = z_dim, c_dim, w_dim, num_ws
-        self.num_layers, self.w_avg_beta = num_layers, w_avg_beta  # w_avg_beta: training only
-
-        self.embed = EqualLinear(c_dim, w_dim) if c_dim > 0 else None
-        features = [z_dim + (w_dim if c_dim > 0 else 0)] + [w_dim] * num_layers
-        for idx in range(num_layers):
-            layer = EqualLinear(features[idx], features[idx + 1], activation="lrelu", lr_mul=lr_multiplier)
-            setattr(self, f"fc{idx}", layer)
-        self.register_buffer("w_avg", torch.zeros(w_dim))
-
-    def forward(
-        self,
-        z: Tensor,
-        c: Tensor | None = None,
-        truncation_psi: float | Tensor = 1,
-        truncation_cutoff: int | None = None,
-    ) -> Tensor:
-        """(N, z_dim), (N, c_dim) -> ws (N, num_ws, w_dim) float32.
-
-        ``truncation_psi`` (a number, or a (N,) tensor for one psi per sample) pulls the
-        first ``truncation_cutoff`` (default: all) ws towards ``w_avg``: 0 gives w_avg,
-        1 leaves w as it is.
-        """
-        if z.ndim != 2 or z.shape[1] != self.z_dim:
-            raise ValueError(f"z must be (N, {self.z_dim}), got {tuple(z.shape)}")
-        with autocast_off(z.device):
-            x = normalize_2nd_moment(z.float())
-            if self.c_dim > 0:
-                if c is None or c.shape != (z.shape[0], self.c_dim):
-                    raise ValueError(f"c must be (N, {self.c_dim}), got {None if c is None else tuple(c.shape)}")
-                y = normalize_2nd_moment(self.embed(c.float()))
-                x = torch.cat([x, y], dim=1)  # (N, z_dim + w_dim)
-            for idx in range(self.num_layers):
-                x = getattr(self, f"fc{idx}")(x)  # (N, w_dim)
-
-            ws = x.unsqueeze(1).repeat(1, self.num_ws, 1)  # (N, num_ws, w_dim)
-            if isinstance(truncation_psi, Tensor) or truncation_psi != 1:
-                cutoff = self.num_ws if truncation_cutoff is None else truncation_cutoff
-                psi = torch.as_tensor(truncation_psi, dtype=torch.float32, device=ws.device)
-                psi = psi.reshape(-1, 1, 1) if psi.ndim else psi
-                head = torch.lerp(self.w_avg.float().expand_as(ws[:, :cutoff]), ws[:, :cutoff], psi)
-                ws = torch.cat([head, ws[:, cutoff:]], dim=1)
-        return ws
-
-    def extra_repr(self) -> str:
-        return f"z_dim={self.z_dim}, c_dim={self.c_dim}, w_dim={self.w_dim}, num_ws={self.num_ws}"
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""StyleGAN3 building blocks: equalized linear, modulated conv, Fourier input, synthesis layer.
+"""StyleGAN3 building blocks: modulated conv, Fourier input, synthesis layer.
 
 Written from "Alias-Free Generative Adversarial Networks" (Karras et al. 2021). Attribute
 names (``affine``, ``weight``, ``bias``, ``magnitude_ema``, ``up_filter``, ``down_filter``,
@@ -16,49 +16,14 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .sg3_filters import autocast_dtype, autocast_off, design_lowpass_filter, filter_size, filtered_lrelu
-
-
-class EqualLinear(nn.Module):
-    """Fully connected layer with StyleGAN's equalized learning rate.
-
-    The stored ``weight`` (out, in) is scaled at run time by ``lr_mul / sqrt(in)`` and the
-    stored ``bias`` by ``lr_mul``, so that every layer learns at the same speed.
-    ``activation='lrelu'`` applies leaky ReLU (slope 0.2) times sqrt(2).
-    """
-
-    def __init__(
-        self,
-        in_dim: int,
-        out_dim: int,
-        bias: bool = True,
-        bias_init: float | Sequence[float] = 0.0,
-        lr_mul: float = 1.0,
-        activation: str | None = None,
-        weight_init: float = 1.0,
-    ) -> None:
-        super().__init__()
-        if activation not in (None, "lrelu"):
-            raise ValueError(f"unsupported activation {activation!r}")
-        self.in_dim, self.out_dim, self.activation = in_dim, out_dim, activation
-        self.weight = nn.Parameter(torch.randn(out_dim, in_dim) * (weight_init / lr_mul))
-        if bias:
-            init = np.broadcast_to(np.asarray(bias_init, dtype=np.float32), [out_dim]) / lr_mul
-            self.bias = nn.Parameter(torch.tensor(init, dtype=torch.float32))
-        else:
-            self.register_parameter("bias", None)
-        self.scale = lr_mul / math.sqrt(in_dim)
-        self.lr_mul = lr_mul
-
-    def forward(self, x: Tensor) -> Tensor:  # (N, in) -> (N, out)
-        bias = None if self.bias is None else self.bias * self.lr_mul
-        out = F.linear(x, self.weight * self.scale, bias)
-        if self.activation == "lrelu":
-            out = F.leaky_relu(out, 0.2) * math.sqrt(2)
-        return out
-
-    def extra_repr(self) -> str:
-        return f"{self.in_dim}, {self.out_dim}, lr_mul={self.lr_mul:g}, activation={self.activation}"
+from .linear import EqualLinear
+from .sg3_filters import (
+    autocast_dtype,
+    autocast_off,
+    design_lowpass_filter,
+    filter_size,
+    filtered_lrelu,
+)
 
 
 def modulated_conv2d(

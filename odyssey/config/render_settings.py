@@ -1,0 +1,50 @@
+"""How to render, as plain data the renderer takes: output size, resize filter, device, precision.
+
+A path file sets these (``size``, ``resize``, ``device``, ``precision``, ``batch_size``,
+``compile``); Python callers make a ``RenderSettings`` themselves. It lives here, below
+planning and rendering, so that a planned job can carry the settings its render uses
+without the plan importing the renderer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from odyssey.config.spec import OdysseyConfig
+
+
+@dataclass(frozen=True)
+class RenderSettings:
+    """How to render: output size ``(width, height)`` (None = native), filter, device, precision."""
+
+    size: int | tuple[int, int] | None = None
+    resize: str = "bicubic"
+    device: str = "auto"
+    precision: str = "auto"
+    batch_size: int | None = None
+    compile: bool = False
+
+    @classmethod
+    def from_config(cls, config: OdysseyConfig) -> "RenderSettings":
+        """The settings a path file asks for."""
+        return cls(
+            size=config.size, resize=config.resize, device=config.device, precision=config.precision,
+            batch_size=config.batch_size, compile=config.compile,
+        )  # fmt: skip
+
+
+class HasResolution(Protocol):
+    """Anything with a ``resolution`` ``(height, width)``: a ``ModelInfo``."""
+
+    resolution: tuple[int, int]
+
+
+def output_size(info: HasResolution, size: int | tuple[int, int] | None) -> tuple[int, int]:
+    """``(width, height)`` of the frames of a model: native, ``N`` (width N, height by aspect) or ``(w, h)``."""
+    height, width = info.resolution
+    if size is None:
+        return width, height
+    if isinstance(size, int):
+        return size, max(1, round(size * height / width))
+    return int(size[0]), int(size[1])
