@@ -23,6 +23,9 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "Job": "odyssey.api",
+    "check_file": "odyssey.api",
+    "save_latents": "odyssey.api",
+    "seed_sheet": "odyssey.api",
     "convert_checkpoint": "odyssey.api",
     "describe_models": "odyssey.api",
     "iter_frames": "odyssey.api",

@@ -25,10 +25,12 @@ from odyssey.adapters.stylegan.loader import convert_pickle
 from odyssey.config import RenderSettings, json_schema
 from odyssey.models.base import Generator, ModelInfo, StyleSettings
 from odyssey.plan import Job, Trajectory, keyframe_path, load_job
+from odyssey.plan.export import save_latents
 from odyssey.plan.summary import plot_motion, summarize
 from odyssey.renderer import Renderer, iter_frames, render
-from odyssey.renderer.preview import preview_file
+from odyssey.renderer.preview import preview_file, seed_sheet
 from odyssey.segments import SegmentReport
+from odyssey.segments.check import check_file
 from odyssey.segments import join_path_file as join_file
 from odyssey.segments import render_path_file as render_segments
 from odyssey.train.vae import train_vae
@@ -43,6 +45,7 @@ __all__ = [
     "SegmentReport",
     "StyleSettings",
     "Trajectory",
+    "check_file",
     "convert_checkpoint",
     "describe_models",
     "iter_frames",
@@ -57,6 +60,8 @@ __all__ = [
     "render_file",
     "render_segments",
     "save_array",
+    "save_latents",
+    "seed_sheet",
     "summarize",
     "train_vae",
 ]

@@ -51,11 +51,43 @@ def _parse_duration(value: Any) -> Any:
     return value
 
 
+MAX_SEEDS = 10_000
+_SEED_RANGE = re.compile(r"^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$")
+
+
+def parse_seeds(text: str) -> list[int]:
+    """``"0-7"``, ``"3, 10-12, 40"`` -> the seeds, in order (ranges inclusive); ValueError if unreadable."""
+    seeds: list[int] = []
+    for part in str(text).split(","):
+        match = _SEED_RANGE.match(part)
+        if not match:
+            raise ValueError(f"cannot read {text!r} as seeds; write a seed (7), a range (0-7) or a list (0-3, 10, 12-15)")
+        first = int(match.group(1))
+        last = int(match.group(2)) if match.group(2) is not None else first
+        if last < first:
+            raise ValueError(f"the seed range {part.strip()!r} runs backwards; write it low-high, e.g. {last}-{first}")
+        if len(seeds) + last - first + 1 > MAX_SEEDS:
+            raise ValueError(f"{text!r} names more than {MAX_SEEDS} seeds; give fewer")
+        seeds.extend(range(first, last + 1))
+    return seeds
+
+
 def _seeds_to_keyframes(value: Any) -> Any:
-    """A bare number in the keyframe list is shorthand for ``{seed: N}``."""
-    if isinstance(value, list):
-        return [{"seed": v} if isinstance(v, int) and not isinstance(v, bool) else v for v in value]
-    return value
+    """Keyframe shorthands: a bare number is ``{seed: N}``; a string of seeds (``0-7``, or
+    ``3, 10-12`` as one item) stands for one keyframe per seed."""
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        return value
+    keyframes: list[Any] = []
+    for item in value:
+        if isinstance(item, int) and not isinstance(item, bool):
+            keyframes.append({"seed": item})
+        elif isinstance(item, str):
+            keyframes.extend({"seed": seed} for seed in parse_seeds(item))
+        else:
+            keyframes.append(item)
+    return keyframes
 
 
 def _name_to_model(value: Any) -> Any:

@@ -199,6 +199,13 @@ class PathSpec(_Strict):
     easing: str = Field("linear", description="Easing within each move: linear, smoothstep, smootherstep, cosine, quad/cubic/quintic-in/out/in-out.")
     speed: Speed = Field("natural", description="Default speed of legs: natural (as timed), constant (arc length in latent space), uniform-image (even change of the picture).")
 
+    @field_validator("duration")
+    @classmethod
+    def _not_empty(cls, value: Duration | None) -> Duration | None:
+        if value is not None and not (value.seconds or value.frames):
+            raise ValueError("a path lasts longer than nothing; give its length, e.g. 12 (seconds) or '360f' (frames)")
+        return value
+
     @model_validator(mode="after")
     def _keyframes_or_legs(self) -> "PathSpec":
         if (self.keyframes is None) == (self.legs is None):

@@ -5,21 +5,27 @@ Precedence is stated in one function, ``load_config``: command line > file > def
 
 from __future__ import annotations
 
+import copy
 import difflib
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Union
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
 from odyssey.errors import ConfigError
-from odyssey.config.fields import DEFAULT_MODEL, DEFAULT_RENDERS_DIR, _DURATION
+from odyssey.config.fields import DEFAULT_MODEL, DEFAULT_RENDERS_DIR, _DURATION, Duration
 from odyssey.config.leg_specs import LEG_TYPES, TruncationSpec
 from odyssey.config.spec import OdysseyConfig
 
 
-def _set_override(data: dict, assignment: str) -> None:
-    """Apply one ``key.sub=value`` (value parsed as YAML; list items by index) to ``data``."""
+def _set_override(data: dict, assignment: str, cwd: Path | None = None) -> None:
+    """Apply one ``key.sub=value`` (value parsed as YAML; list items by index) to ``data``.
+
+    File names in the value are relative to ``cwd`` (where the user stands), not to the
+    path file: they are made absolute here, before the file's own names are resolved.
+    """
     key, sep, raw = assignment.partition("=")
     if not sep or not key.strip():
         raise ConfigError(f"--set {assignment!r}: write key=value, e.g. --set fps=12 or --set path.loop=false")
@@ -27,6 +33,7 @@ def _set_override(data: dict, assignment: str) -> None:
         value = yaml.safe_load(raw) if raw.strip() else None
     except yaml.YAMLError:
         value = raw
+    value = _files_from(cwd or Path.cwd(), key.strip().split(".")[-1], value, top=key.strip() in ("model", "model.path", "output"))
     node: Any = data
     parts = key.strip().split(".")
     for i, part in enumerate(parts):
@@ -50,6 +57,21 @@ def _set_override(data: dict, assignment: str) -> None:
                 node = node.setdefault(part, {})
         else:
             raise ConfigError(f"--set {key}: {'.'.join(parts[:i])} is a value, not a section")
+
+
+def _files_from(base: Path, name: str, value: Any, top: bool = False) -> Any:
+    """``value`` (set under key ``name``) with the file names it holds made absolute against ``base``:
+    file fields (vector, file, image, a direction's .npy), a model file, the output."""
+    if isinstance(value, dict):
+        return {k: _files_from(base, str(k), v, top=str(k) == "path" and name == "model") for k, v in value.items()}
+    if isinstance(value, list):
+        return [_files_from(base, name, item) for item in value]
+    if not isinstance(value, str) or value.startswith("pca:"):
+        return value
+    names_file = name in _FILE_FIELDS or (name == "axes" and value.endswith(".npy"))
+    if names_file or (top and (name == "output" or _looks_like_file(value))):
+        return str(base / Path(value).expanduser())
+    return value
 
 
 def _models_in(annotation: Any) -> dict[str, type[BaseModel]]:
@@ -80,6 +102,8 @@ def _walk(loc: tuple) -> tuple[tuple, type[BaseModel] | None]:
         field = None
         if section is not None:
             field = next((f for n, f in section.model_fields.items() if part in (n, f.alias)), None)
+        if section is Duration:  # 'seconds' / 'frames' are how a duration is stored, not keys the user wrote
+            break
         if field is not None:
             clean.append(part)
             choices = _models_in(field.annotation)
@@ -106,33 +130,51 @@ def _user_loc(error: dict) -> tuple:
 
 
 def format_validation_error(err: ValidationError, source: str) -> str:
-    """One line: the file, the field, what is wrong, and the fix."""
+    """One line per problem: the file, the field, what is wrong, and the fix (unknown keys first)."""
     errors = err.errors()
-    # Unknown keys first; then the deepest error (in a union, the branch that matched best).
-    first = min(errors, key=lambda e: (e["type"] != "extra_forbidden", -len(_user_loc(e))))
-    loc = _user_loc(first)
-    where = ".".join(str(p) for p in loc) or "(top level)"
-    kind = first["type"]
-    if kind == "extra_forbidden":
-        names = _field_names(tuple(first["loc"]))
-        close = difflib.get_close_matches(str(loc[-1]), names, n=1)
-        hint = f"did you mean '{close[0]}'?" if close else f"allowed here: {', '.join(names)}"
-        message = f"unknown key '{loc[-1]}'; {hint}"
-    elif kind == "missing":
-        message = "this field is required"
-    elif kind == "union_tag_invalid":
-        tag = str(first["ctx"].get("tag"))
-        close = difflib.get_close_matches(tag, LEG_TYPES, n=1)
-        hint = f"did you mean '{close[0]}'?" if close else f"types: {', '.join(LEG_TYPES)}"
-        where, message = f"{where}.type", f"unknown leg type '{tag}'; {hint}"
-    elif kind == "union_tag_not_found":
-        message = f"give the leg a type: {', '.join(LEG_TYPES)}"
-    else:
-        message = first["msg"].removeprefix("Value error, ")
     locs = {_user_loc(e) for e in errors}
     problems = {a for a in locs if not any(len(b) > len(a) and b[: len(a)] == a for b in locs)}  # drop failed union parents
-    more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
-    return f"{source}: {where}: {message}{more}"
+    for error in errors:  # a misspelt required key: 'pth' says it all, 'path is required' would repeat it
+        if error["type"] == "extra_forbidden":
+            loc = _user_loc(error)
+            close = difflib.get_close_matches(str(loc[-1]), _field_names(tuple(error["loc"])), n=1)
+            if close:
+                problems.discard((*loc[:-1], close[0]))
+    lines: list[str] = []
+    for error in sorted(errors, key=lambda e: (e["type"] != "extra_forbidden", -len(_user_loc(e)))):
+        loc = _user_loc(error)
+        if loc not in problems:
+            continue
+        problems.discard(loc)  # one line per place: in a union, the branch that matched best
+        lines.append(f"{source}: {_problem(error, loc)}")
+    return "\n".join(lines)
+
+
+def _problem(error: dict, loc: tuple) -> str:
+    """``where: what is wrong; the fix`` for one pydantic error at the user's ``loc``."""
+    where = ".".join(_printable(p) for p in loc) or "(top level)"
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        names = _field_names(tuple(error["loc"]))
+        close = difflib.get_close_matches(str(loc[-1]), names, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else f"allowed here: {', '.join(names)}"
+        return f"{where}: unknown key '{_printable(loc[-1])}'; {hint}"
+    if kind == "missing":
+        return f"{where}: this field is required"
+    if kind == "union_tag_invalid":
+        tag = str(error["ctx"].get("tag"))
+        close = difflib.get_close_matches(tag, LEG_TYPES, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else f"types: {', '.join(LEG_TYPES)}"
+        return f"{where}.type: unknown leg type '{_printable(tag)}'; {hint}"
+    if kind == "union_tag_not_found":
+        return f"{where}: give the leg a type: {', '.join(LEG_TYPES)}"
+    return f"{where}: {error['msg'].removeprefix('Value error, ')}"
+
+
+def _printable(value: Any) -> str:
+    """A key or value as written, with control characters (terminal escapes) shown escaped."""
+    text = str(value)
+    return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
 
 
 def read_yaml(path: Path) -> dict:
@@ -143,9 +185,9 @@ def read_yaml(path: Path) -> dict:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(f"{path}:{where}: invalid YAML ({problem}); fix the syntax there") from None
+        where = f" line {mark.line + 1}, column {mark.column + 1}:" if mark else ""
+        problem = getattr(exc, "problem", None) or getattr(exc, "reason", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{path}:{where} invalid YAML ({_printable(problem)}); fix the syntax there") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read the path file ({exc})") from None
     if not isinstance(data, dict):
@@ -160,30 +202,44 @@ def validate(data: dict, source: str) -> OdysseyConfig:
         raise ConfigError(format_validation_error(err, source)) from None
 
 
+PathFile = Union[str, Path, Mapping[str, Any]]
+DICT_SOURCE = "path (a dict)"
+
+
 def load_config(
-    path: Path | str,
+    path: PathFile,
     overrides: list[str] | tuple[str, ...] = (),
     output: Path | str | None = None,
 ) -> tuple[OdysseyConfig, Path]:
     """Read, override and validate a path file. Precedence: CLI > file > defaults.
 
-    Returns the config with every relative file name made absolute, and the resolved
-    output path (``--out`` > ``output:`` in the file > ``renders/<stem>.mp4``).
+    ``path`` is a path file, or the same structure as a dict (its file names relative to
+    the current folder, its default output ``renders/odyssey.mp4``). Returns the config
+    with every relative file name made absolute, and the resolved output path (``--out``,
+    relative to the current folder > ``output:`` in the file > ``renders/<stem>.mp4``).
     """
-    path = Path(path)
-    data = read_yaml(path)
+    if isinstance(path, Mapping):
+        data, base, stem, source = copy.deepcopy(dict(path)), Path.cwd(), "odyssey", DICT_SOURCE
+    else:
+        path = Path(path)
+        data, base, stem, source = read_yaml(path), path.resolve().parent, path.stem, str(path)
     for assignment in overrides:
         _set_override(data, assignment)
-    source = f"{path}" + (" (with --set overrides)" if overrides else "")
+    if overrides:
+        source += " (with --set overrides)"
     config = validate(data, source)
-    base = path.resolve().parent
     if output is not None:
         out_path = Path(output).expanduser().resolve()
     elif config.output:
         out_path = (base / Path(config.output).expanduser()).resolve()
     else:
-        out_path = (DEFAULT_RENDERS_DIR / f"{path.stem}.mp4").resolve()
+        out_path = (DEFAULT_RENDERS_DIR / f"{stem}.mp4").resolve()
     return _resolve_files(config, base), out_path
+
+
+def source_name(path: PathFile) -> str:
+    """How errors name a path file: its path, or ``path (a dict)``."""
+    return DICT_SOURCE if isinstance(path, Mapping) else str(path)
 
 
 def _resolve_files(config: OdysseyConfig, base: Path) -> OdysseyConfig:

@@ -1,6 +1,6 @@
 """How to render, as plain data the renderer takes: output size, resize filter, device, precision.
 
-A path file sets these (``size``, ``resize``, ``device``, ``precision``, ``batch_size``,
+A path file sets these (``size``, ``resize``, ``fit``, ``device``, ``precision``, ``batch_size``,
 ``compile``); Python callers make a ``RenderSettings`` themselves. It lives here, below
 planning and rendering, so that a planned job can carry the settings its render uses
 without the plan importing the renderer.
@@ -16,10 +16,12 @@ from odyssey.config.spec import OdysseyConfig
 
 @dataclass(frozen=True)
 class RenderSettings:
-    """How to render: output size ``(width, height)`` (None = native), filter, device, precision."""
+    """How to render: output size ``(width, height)`` (None = native), resize filter, how a size of
+    another aspect is filled (``fit``: pad, crop or stretch), device, precision, batch size."""
 
     size: int | tuple[int, int] | None = None
     resize: str = "bicubic"
+    fit: str = "pad"
     device: str = "auto"
     precision: str = "auto"
     batch_size: int | None = None
@@ -29,7 +31,7 @@ class RenderSettings:
     def from_config(cls, config: OdysseyConfig) -> "RenderSettings":
         """The settings a path file asks for."""
         return cls(
-            size=config.size, resize=config.resize, device=config.device, precision=config.precision,
+            size=config.size, resize=config.resize, fit=config.fit, device=config.device, precision=config.precision,
             batch_size=config.batch_size, compile=config.compile,
         )  # fmt: skip
 

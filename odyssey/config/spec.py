@@ -41,6 +41,9 @@ class OdysseyConfig(_Strict):
     output: str | None = Field(None, description="Output file (.mp4, .webm, .gif) or a folder for PNG frames. Default: renders/<path file name>.mp4 in the current folder.")
     size: Union[int, tuple[int, int], None] = Field(None, description="Output size: N (width N, height by aspect) or [width, height]. Default: the model's native size.")
     resize: Literal["nearest", "bilinear", "bicubic", "area"] = Field("bicubic", description="Filter for resizing frames to the output size.")
+    fit: Literal["pad", "crop", "stretch"] = Field(
+        "pad", description="When size has another aspect than the model: pad (the whole picture, black bars), crop (fill the frame, cut the excess at the centre) or stretch (distort)."
+    )
     truncation: Union[Annotated[float, Field(ge=0.0, le=2.0)], TruncationSpec] = Field(
         1.0, description="Truncation psi: <1 pulls latents toward the mean for cleaner, less varied images; or {psi, cutoff, centre} with psi a number or a curve over time."
     )

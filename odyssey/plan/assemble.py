@@ -245,8 +245,18 @@ def add_motion_leg(ctx: LegContext, spec: Any) -> None:
     ctx.builder.add(leg, [seconds], **_pacing(ctx, spec))
 
 
-def assemble_path(config: cfg.OdysseyConfig, generator: Generator, psi: float) -> PathBuilder:
-    """All legs of ``config.path`` added to a ``PathBuilder`` (not yet built)."""
+def keyframe_name(spec: cfg.KeyframeSpec, seed: int) -> str:
+    """How a keyframe is shown on a contact sheet: ``seed 11``, or the name of its vector or picture."""
+    if spec.vector is not None:
+        return Path(spec.vector).name
+    if spec.image is not None:
+        return Path(spec.image).name
+    return f"seed {spec.seed if spec.seed is not None else seed}"
+
+
+def assemble_path(config: cfg.OdysseyConfig, generator: Generator, psi: float) -> tuple[PathBuilder, list[str]]:
+    """All legs of ``config.path`` added to a ``PathBuilder`` (not yet built), and a name for
+    each of its marks (``seed 11``, ``z.npy``, or the leg type where another leg starts)."""
     path = config.path
     if path.legs is None:  # the classic form: one keyframes leg from the path's own fields
         legs = [cfg.KeyframesLegSpec(type="keyframes", keyframes=path.keyframes)]
@@ -259,14 +269,17 @@ def assemble_path(config: cfg.OdysseyConfig, generator: Generator, psi: float) -
     resolve_class(generator.info, config.class_, "class")  # a class for an unconditional model is an error
     builder = PathBuilder(generator.info.latent_shape, config.fps, path.loop)
     base = 0
+    names: list[str] = []
     for j, spec in enumerate(legs):
         ctx = LegContext(config, generator, builder, j, len(legs), fields[j], seconds[j], psi, base, keyframe_fields[j])
         try:
             if spec.type == "keyframes":
                 add_keyframes_leg(ctx, spec)
+                names += [keyframe_name(k, config.seed + base + i) for i, k in enumerate(spec.keyframes)]
                 base += len(spec.keyframes)
             else:
                 add_motion_leg(ctx, spec)
+                names.append(spec.type)
         except PathError as exc:
             raise ConfigError(f"{fields[j]}: {exc}") from None
-    return builder
+    return builder, names

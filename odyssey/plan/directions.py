@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
+import time
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +33,8 @@ from odyssey.config import DEFAULT_RENDERS_DIR
 from odyssey.errors import ConfigError
 from odyssey.models.base import Generator
 from odyssey.plan.keyframes import load_vector
+
+log = logging.getLogger(__name__)
 
 PCA_SAMPLES = 1024
 PCA_COMPONENTS = 16
@@ -108,7 +112,10 @@ def pca_directions(generator: Generator, count: int) -> tuple[np.ndarray, Path]:
                 return data["directions"], file
         except (OSError, ValueError, KeyError):
             pass  # a damaged cache entry is recomputed
+    log.info(f"computing the principal directions (pca:K) of {generator.info.name} from {PCA_SAMPLES} samples; once, then cached in {file.parent}")
+    started = time.perf_counter()
     directions = compute_pca(generator, components=components)
+    log.info(f"computed {directions.shape[0]} principal directions in {time.perf_counter() - started:.1f} s")
     try:
         file.parent.mkdir(parents=True, exist_ok=True)
         partial = file.with_name(f".{file.name}.partial.npz")

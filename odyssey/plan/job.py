@@ -9,12 +9,17 @@ validated config (a Ray worker, say).
 
 from __future__ import annotations
 
+import logging
+import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
 from odyssey.adapters import load_generator
 from odyssey.config import OdysseyConfig, RenderSettings, load_config
+from odyssey.config.loading import PathFile, source_name
+from odyssey.errors import ConfigError, OdysseyError
 from odyssey.models.base import Generator
 from odyssey.plan.planner import plan_trajectory
 from odyssey.plan.styles import style_generator
@@ -26,7 +31,7 @@ from odyssey.writers import check_output as check_destination
 class Job:
     """A path file, validated and planned: everything ``odyssey render`` needs."""
 
-    source: Path
+    source: Path | str  # the path file, or "path (a dict)"
     config: OdysseyConfig
     output: Path
     generator: Generator
@@ -38,20 +43,44 @@ class Job:
         return RenderSettings.from_config(self.config)
 
 
+log = logging.getLogger(__name__)
+
+
 def plan_config(config: OdysseyConfig) -> tuple[Generator, Trajectory]:
     """Load the config's model (as its ``space``, ``noise`` and truncation drive it) and plan its path."""
     spec = config.model
+    log.info(f"loading model {spec.path}")
+    started = time.perf_counter()
     generator = style_generator(config, load_generator(spec.path, format=spec.format, options=spec.options))
+    info = generator.info
+    log.info(f"loaded {info.name} ({info.family}, {info.resolution[1]}x{info.resolution[0]}) in {time.perf_counter() - started:.1f} s; planning the path")
     return generator, plan_trajectory(config, generator)
 
 
-def load_job(path_file: str | Path, overrides: Sequence[str] = (), output: str | Path | None = None, *, check_output: bool = True) -> Job:
+def load_job(path_file: PathFile, overrides: Sequence[str] = (), output: str | Path | None = None, *, check_output: bool = True) -> Job:
     """Validate a path file (with overrides), check the output and ffmpeg, load the model, plan.
 
-    Cheap checks run before the model is loaded, so a typo fails in milliseconds.
+    ``path_file`` is a YAML file or a dict of the same structure (what a script builds;
+    file names in it are relative to the current folder). Cheap checks run before the
+    model is loaded, so a typo fails in milliseconds. Errors of planning name the path file.
     """
     config, out_path = load_config(path_file, list(overrides), output)
     if check_output:
         check_destination(out_path)
-    generator, trajectory = plan_config(config)
-    return Job(Path(path_file), config, out_path, generator, trajectory)
+    source = source_name(path_file)
+    try:
+        generator, trajectory = plan_config(config)
+    except ConfigError as exc:
+        raise name_errors(source, exc) from None
+    return Job(source if isinstance(path_file, Mapping) else Path(path_file), config, out_path, generator, trajectory)
+
+
+def name_errors(source: str, error: OdysseyError) -> OdysseyError:
+    """``error`` (same type) with the path file ``source`` named in front of each line."""
+    error.args = (named(source, str(error)),)
+    return error
+
+
+def named(source: str, message: str) -> str:
+    """``message`` with the path file ``source`` in front of each line (unless it is there)."""
+    return "\n".join(line if line.startswith(source) else f"{source}: {line}" for line in message.splitlines())

@@ -10,6 +10,7 @@ mean absolute difference of consecutive images with pixel values scaled to [0, 1
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -20,6 +21,8 @@ import torch.nn.functional as F
 from odyssey.models.base import Generator
 from odyssey.paths import Motion
 from odyssey.plan.trajectory import Trajectory
+
+log = logging.getLogger(__name__)
 
 MEASURE_SIDE = 32
 BATCH = 128
@@ -59,6 +62,7 @@ def image_measure(generator: Generator, psi: float = 1.0):
     """A step measure for ``speed: uniform-image``: (points (m, D), labels) -> (m - 1,)."""
 
     def measure(points: np.ndarray, labels: np.ndarray | None) -> np.ndarray:
+        log.info(f"measuring image-space speed for speed: uniform-image ({points.shape[0]} renders at {MEASURE_SIDE} px)")
         return image_steps(generator, points, labels, psi)
 
     return measure

@@ -45,7 +45,7 @@ def plan_trajectory(config: OdysseyConfig, generator: Generator) -> Trajectory:
     spec = truncation_spec(config)
     curve_points_ = spec.curve(config.fps)
     psi = float(spec.psi) if curve_points_ is None else float(np.median([v for _, v in curve_points_]))
-    builder = assemble_path(config, generator, psi)
+    builder, names = assemble_path(config, generator, psi)
     duration = config.path.duration
     try:
         path = builder.build(duration.frames if duration is not None and duration.frames is not None else None)
@@ -60,7 +60,7 @@ def plan_trajectory(config: OdysseyConfig, generator: Generator) -> Trajectory:
         path=path,
         fps=config.fps,
         psi=psi,
-        keyframe_labels=[],
+        keyframe_names=names if len(names) == len(builder.marks) else [],
         psi_curve=curve,
         truncation_centre=centre,
         centre_in_latents=in_latents,

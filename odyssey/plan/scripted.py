@@ -7,6 +7,7 @@ Path files go through ``odyssey.plan.planner`` instead, which can build every le
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Sequence
 
 import numpy as np
@@ -103,6 +104,8 @@ def keyframe_path(
             label = info.class_index(classes[index if len(classes) > 1 else 0])
         keys.append(Keyframe(latent=latent, label=label, hold=hold))
     timing: Timing = resolve_timing(keys, loop=loop, total_seconds=seconds, total_frames=frames, fps=fps)
-    return build_trajectory(
+    trajectory = build_trajectory(
         keys, fps=fps, loop=loop, interpolation=interpolation, easing=easing, timing=timing, num_classes=info.num_classes, psi=truncation
     )
+    names = [f"seed {int(k)}" if isinstance(k, (int, np.integer)) else f"key {i}" for i, k in enumerate(keyframes)]
+    return replace(trajectory, keyframe_names=names)

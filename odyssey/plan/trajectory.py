@@ -44,6 +44,7 @@ class Trajectory:
     fps: float
     psi: float = 1.0
     keyframe_labels: list[int | None] = field(default_factory=list)
+    keyframe_names: list[str] = field(default_factory=list)  # one per keyframe_frames() entry, e.g. "seed 11"; may be empty
     psi_curve: ValueCurve | None = None
     truncation_centre: torch.Tensor | None = None  # (*latent_shape), the latent psi pulls toward
     centre_in_latents: bool = False  # apply the centre here (models without a w space)

@@ -24,7 +24,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-PIXEL_FORMATS = ("packed", "yuv420p")  # as odyssey.writers.spec.PIXEL_FORMATS (writers stay torch-free)
+PIXEL_FORMATS = ("packed", "yuv420p")
+FITS = ("pad", "crop", "stretch")  # as odyssey.writers.spec.PIXEL_FORMATS (writers stay torch-free)
 
 # BT.709 luma weights, and the limited ("tv") range: luma 16..235, chroma 16..240.
 _KR, _KB = 0.2126, 0.0722
@@ -73,8 +74,19 @@ def to_yuv420p(images: torch.Tensor, output_range: tuple[float, float], size: tu
     return frames.view(count, height * 3 // 2, width)
 
 
-def convert(images: torch.Tensor, output_range: tuple[float, float], size: tuple[int, int], mode: str, pixel_format: str) -> torch.Tensor:
-    """``to_uint8`` or ``to_yuv420p`` by name (``PIXEL_FORMATS``)."""
+def convert(
+    images: torch.Tensor, output_range: tuple[float, float], size: tuple[int, int], mode: str, pixel_format: str, fit: str = "stretch"
+) -> torch.Tensor:
+    """``to_uint8`` or ``to_yuv420p`` by name (``PIXEL_FORMATS``), the picture fitted to ``size``
+    (``FITS``) when its aspect differs from the images'."""
+    if fit not in FITS:
+        raise ValueError(f"unknown fit {fit!r}; use one of {', '.join(FITS)}")
+    if fit == "crop":
+        images = crop_to_aspect(images, size)
+    elif fit == "pad":
+        inner = padded_inner_size((images.shape[-1], images.shape[-2]), size, even=pixel_format == "yuv420p")
+        if inner != size:
+            return pad_frames(convert(images, output_range, inner, mode, pixel_format), size, pixel_format)
     if pixel_format == "yuv420p":
         return to_yuv420p(images, output_range, size, mode)
     if pixel_format != "packed":
@@ -106,3 +118,60 @@ def _quantise(values: torch.Tensor) -> torch.Tensor:
 
     Out of place: ``to_yuv420p`` quantises the same YCbCr tensor twice."""
     return values.add(0.5).clamp_(0, 255).to(torch.uint8)
+
+
+def crop_to_aspect(images: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """``(N, C, h, w)`` -> the centred crop of the aspect of ``size = (W, H)`` (unchanged when it
+    differs by less than a pixel), to be resized to ``size`` and fill it."""
+    height, width = images.shape[-2:]
+    target_w, target_h = size
+    scale = max(target_w / width, target_h / height)
+    crop_w, crop_h = min(width, round(target_w / scale)), min(height, round(target_h / scale))
+    if (crop_w, crop_h) == (width, height):
+        return images
+    top, left = (height - crop_h) // 2, (width - crop_w) // 2
+    return images[..., top : top + crop_h, left : left + crop_w]
+
+
+def padded_inner_size(native: tuple[int, int], size: tuple[int, int], even: bool = False) -> tuple[int, int]:
+    """``(w, h)`` of a picture of aspect ``native = (w, h)`` fitted whole inside ``size = (W, H)``
+    (``size`` itself when the aspects differ by less than a pixel). ``even`` keeps the inner
+    size and the bars even (4:2:0 chroma is sampled in 2x2 blocks)."""
+    width, height = native
+    target_w, target_h = size
+    scale = min(target_w / width, target_h / height)
+    inner_w, inner_h = min(target_w, round(width * scale)), min(target_h, round(height * scale))
+    if even:  # even sizes and bars: W - w must be even, and W is even
+        inner_w, inner_h = inner_w - inner_w % 2, inner_h - inner_h % 2
+    if abs(inner_w - target_w) <= 1 and abs(inner_h - target_h) <= 1:
+        return size
+    return max(inner_w, 2 if even else 1), max(inner_h, 2 if even else 1)
+
+
+def pad_frames(frames: torch.Tensor, size: tuple[int, int], pixel_format: str) -> torch.Tensor:
+    """Frames of an inner size centred on black frames of ``size = (W, H)``: packed ``(N, h, w, C)``
+    -> ``(N, H, W, C)`` (black is 0), yuv420p ``(N, 3h/2, w)`` -> ``(N, 3H/2, W)`` (black is
+    luma 16, chroma 128 in limited range)."""
+    width, height = size
+    count = frames.shape[0]
+    if pixel_format == "packed":
+        inner_h, inner_w = frames.shape[1:3]
+        out = frames.new_zeros((count, height, width, frames.shape[3]))
+        top, left = (height - inner_h) // 2, (width - inner_w) // 2
+        out[:, top : top + inner_h, left : left + inner_w] = frames
+        return out
+    inner_w = frames.shape[2]
+    inner_h = frames.shape[1] * 2 // 3
+    top, left = (height - inner_h) // 4 * 2, (width - inner_w) // 4 * 2  # even, so chroma lines up
+    flat = frames.reshape(count, -1)
+    plane, inner = width * height, inner_w * inner_h
+    out = frames.new_full((count, plane * 3 // 2), 128)
+    out[:, :plane] = 16
+    luma = out[:, :plane].view(count, height, width)
+    luma[:, top : top + inner_h, left : left + inner_w] = flat[:, :inner].view(count, inner_h, inner_w)
+    for index in range(2):  # Cb, then Cr: (H/2, W/2) planes after the luma
+        start = plane + index * plane // 4
+        chroma = out[:, start : start + plane // 4].view(count, height // 2, width // 2)
+        source = flat[:, inner + index * inner // 4 : inner + (index + 1) * inner // 4]
+        chroma[:, top // 2 : (top + inner_h) // 2, left // 2 : (left + inner_w) // 2] = source.view(count, inner_h // 2, inner_w // 2)
+    return out.view(count, height * 3 // 2, width)

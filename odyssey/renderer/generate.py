@@ -66,6 +66,33 @@ def auto_batch_size(size: tuple[int, int], device: torch.device) -> int:
     return int(min(ceiling, 2 ** int(np.log2(frames))))
 
 
+def batch_size_for(generator: Generator, settings: RenderSettings, size: tuple[int, int], device: torch.device) -> int:
+    """Frames per generator call: ``settings.batch_size``, else ``auto_batch_size`` (capped for heavy nets on the CPU)."""
+    if settings.batch_size is not None:
+        return settings.batch_size
+    batch = auto_batch_size(size, device)
+    if device.type == "cpu" and generator.cpu_batch_limit:
+        batch = min(batch, generator.cpu_batch_limit)  # heavy nets: big batches only thrash the cache
+    return batch
+
+
+def check_settings(settings: RenderSettings) -> None:
+    """The ``RenderError`` a render with these settings would raise here (a device that is not here,
+    fp16 on the CPU), before any model loads."""
+    autocast_dtype(settings.precision, select_device(settings.device))
+
+
+def describe_render(generator: Generator, settings: RenderSettings) -> dict[str, object]:
+    """How a ``Renderer`` with these settings would run here, without moving the model: device,
+    precision, batch size and frame size. Raises the ``RenderError`` a render would (a device
+    that is not here, fp16 on the CPU)."""
+    device = select_device(settings.device)
+    dtype = autocast_dtype(settings.precision, device)
+    size = output_size(generator.info, settings.size)
+    precision = "fp32" if dtype is None else {torch.float16: "fp16", torch.bfloat16: "bf16"}[dtype]
+    return {"device": str(device), "precision": precision, "batch_size": batch_size_for(generator, settings, size, device), "size": list(size)}
+
+
 class Renderer:
     """Draws frames of trajectories with one generator on one device.
 
@@ -86,9 +113,7 @@ class Renderer:
         # vae-digits 0.61 -> 0.39 s per 600 frames; outputs within 1.2e-6).
         self.generator.use_channels_last()
         self.size = output_size(generator.info, self.settings.size)
-        self.batch_size = self.settings.batch_size or auto_batch_size(self.size, self.device)
-        if self.settings.batch_size is None and self.device.type == "cpu" and generator.cpu_batch_limit:
-            self.batch_size = min(self.batch_size, generator.cpu_batch_limit)  # heavy nets: big batches only thrash the cache
+        self.batch_size = batch_size_for(generator, self.settings, self.size, self.device)
         self._synthesize = torch.compile(generator.synthesize, dynamic=False) if self.settings.compile else generator.synthesize
         self._copy_stream = torch.cuda.Stream(self.device) if self.device.type == "cuda" else None
 
@@ -125,7 +150,7 @@ class Renderer:
         controls = {name: value.to(self.device, non_blocking=True) for name, value in controls.items()}
         with torch.inference_mode(), self._autocast():
             images = self._synthesize(latents, labels, psi, **controls)  # (n, C, h, w)
-            return convert(images[:count], self.generator.info.output_range, self.size, self.settings.resize, pixel_format)
+            return convert(images[:count], self.generator.info.output_range, self.size, self.settings.resize, pixel_format, self.settings.fit)
 
     def render_range(self, trajectory: Trajectory, start: int, end: int, pixel_format: str = "packed") -> torch.Tensor:
         """Frames ``[start, end)`` of the trajectory as uint8 on the device (layout: ``render_latents``)."""

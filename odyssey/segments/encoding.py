@@ -81,6 +81,22 @@ class Encoding:
             "frames": "yuv420p" if self.format in ("mp4", "webm") else "packed",
         }
 
+    def summary(self) -> str:
+        """``mp4: libx264, crf 18, preset medium`` and the like, for ``odyssey check``."""
+        args = list(self.codec_args)
+        value = {flag: args[i + 1] for i, flag in enumerate(args[:-1]) if flag.startswith("-")}
+        if self.format == "png":
+            return "png: frames"
+        if self.format == "gif":
+            return "gif: one palette per frame (segments lossless FFV1)"
+        parts = [value.get("-c:v", "?")]
+        quality = value.get("-crf") or value.get("-cq")
+        if quality is not None:
+            parts.append(f"crf {quality}")
+        if self.format == "mp4" and "-preset" in value:
+            parts.append(f"preset {value['-preset']}")
+        return f"{self.format}: {', '.join(parts)}"
+
     @property
     def rate(self) -> str:
         """The frame rate as ffmpeg's ``num/den``."""

@@ -39,6 +39,7 @@ from odyssey.segments.verify import (
 from odyssey.writers.ffmpeg import find_ffmpeg, run_ffmpeg
 from odyssey.writers.gif import PALETTE_FILTER
 from odyssey.writers.png import FRAME_PATTERN
+from odyssey.writers.provenance import metadata_args, stamp_folder, stamp_gif
 from odyssey.writers.staging import (
     check_frames_folder,
     move_file_into_place,
@@ -77,9 +78,9 @@ def join_segments(workspace: Workspace, manifest: Manifest, encoding: Encoding, 
     _recheck(workspace, plan, media, encoding, manifest, source)
     output = Path(manifest.output)
     if encoding.format == "png":
-        _join_frames(workspace, plan, media, output, manifest.frames)
+        _join_frames(workspace, plan, media, output, manifest.frames, manifest.key)
     else:
-        _join_video(workspace, plan, media, encoding, output, manifest.frames)
+        _join_video(workspace, plan, media, encoding, output, manifest.frames, manifest.key)
     return output
 
 
@@ -105,7 +106,7 @@ def _recheck(workspace: Workspace, plan: list[Segment], media: dict[int, Path], 
         )
 
 
-def _join_video(workspace: Workspace, plan: list[Segment], media: dict[int, Path], encoding: Encoding, output: Path, frames: int) -> None:
+def _join_video(workspace: Workspace, plan: list[Segment], media: dict[int, Path], encoding: Encoding, output: Path, frames: int, key: str) -> None:
     listing = workspace.path / "concat.txt"
     lines = ["ffconcat version 1.0"]
     for segment in plan:
@@ -122,6 +123,8 @@ def _join_video(workspace: Workspace, plan: list[Segment], media: dict[int, Path
         command += ["-map", "0:v:0", "-c", "copy"]
     if encoding.format == "mp4":
         command += ["-video_track_timescale", str(encoding.timescale), "-movflags", "+faststart"]
+    if encoding.format in ("mp4", "webm"):
+        command += metadata_args(key)  # which render made it (odyssey.writers.provenance)
     command += ["-fflags", "+bitexact", "-f", encoding.format, str(staged)]
     try:
         join_log = run_ffmpeg(command, output)
@@ -129,12 +132,14 @@ def _join_video(workspace: Workspace, plan: list[Segment], media: dict[int, Path
         check_joined(read_packets(staged), frames, encoding.fps, join_log, what)
         if encoding.format == "mp4":
             check_faststart(staged)
+        if encoding.format == "gif":
+            stamp_gif(staged, key)
         move_file_into_place(staged, output)
     finally:
         remove_quietly(staged)
 
 
-def _join_frames(workspace: Workspace, plan: list[Segment], media: dict[int, Path], output: Path, frames: int) -> None:
+def _join_frames(workspace: Workspace, plan: list[Segment], media: dict[int, Path], output: Path, frames: int, key: str) -> None:
     check_frames_folder(output)
     staged = temp_sibling(workspace.path / output.name, "partial")
     try:
@@ -144,6 +149,7 @@ def _join_frames(workspace: Workspace, plan: list[Segment], media: dict[int, Pat
                 name = FRAME_PATTERN % index
                 _link_or_copy(media[segment.index] / name, staged / name)
         check_png_folder(staged, 0, frames, f"the joined {output.name}")
+        stamp_folder(staged, key)
         check_frames_folder(output)  # again: files may have been added meanwhile
         move_folder_into_place(staged, output)
     except OSError as exc:

@@ -14,14 +14,13 @@ with whole milliseconds the offsets are exact in every container.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from fractions import Fraction
 
+from odyssey.config.run_options import parse_shard  # noqa: F401 - where segments were cut by shard before
 from odyssey.errors import ConfigError
 
 DEFAULT_SEGMENT_SECONDS = 30.0
-_SHARD = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
 
 
 @dataclass(frozen=True, order=True)
@@ -67,17 +66,6 @@ def plan_segments(num_frames: int, fps: Fraction, seconds: float = DEFAULT_SEGME
     length = segment_length(fps, seconds)
     starts = range(0, num_frames, length)
     return [Segment(i, start, min(start + length, num_frames)) for i, start in enumerate(starts)]
-
-
-def parse_shard(text: str) -> tuple[int, int]:
-    """``"K/N"`` -> ``(K, N)``, with 0 <= K < N (Slurm's ``$SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT``)."""
-    match = _SHARD.match(str(text))
-    if not match:
-        raise ConfigError(f"--shard {text!r}: write K/N, e.g. --shard 0/4 for the first of four shards")
-    k, n = int(match.group(1)), int(match.group(2))
-    if n < 1 or not 0 <= k < n:
-        raise ConfigError(f"--shard {text}: K must be 0 to N-1 and N at least 1 (shards are numbered from 0), e.g. 0/{max(n, 2)}")
-    return k, n
 
 
 def shard_segments(segments: list[Segment], shard: tuple[int, int] | None) -> list[Segment]:

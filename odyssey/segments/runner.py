@@ -28,15 +28,18 @@ from typing import Callable, Sequence
 from tqdm import tqdm
 
 from odyssey.config import RenderSettings, load_config, output_size
-from odyssey.errors import ConfigError, OdysseyError, SegmentError
+from odyssey.config.loading import PathFile, source_name
+from odyssey.config.run_options import check_run_options
+from odyssey.errors import OdysseyError, RenderError, SegmentError
 from odyssey.models.base import Generator
-from odyssey.plan.job import load_job
+from odyssey.plan.job import load_job, name_errors
+from odyssey.renderer.generate import check_settings
 from odyssey.plan.trajectory import Trajectory
 from odyssey.segments.encode import SegmentEncoder, finish_segment
 from odyssey.segments.encoding import Encoding
 from odyssey.segments.join import join_segments
 from odyssey.segments.manifest import Manifest, Workspace, read_manifest
-from odyssey.segments.plan import Segment, parse_shard, shard_segments
+from odyssey.segments.plan import Segment, shard_segments
 from odyssey.segments.ray_runner import render_on_ray
 from odyssey.segments.session import (
     Interrupted,
@@ -52,7 +55,7 @@ Loader = Callable[[], tuple[Generator, Trajectory, RenderSettings]]
 
 
 def render_path_file(
-    path_file: str | Path,
+    path_file: PathFile,
     overrides: Sequence[str] = (),
     output: str | Path | None = None,
     *,
@@ -60,22 +63,29 @@ def render_path_file(
     ray: str | None = None,
     ray_workers: int | None = None,
     keep_segments: bool = False,
+    force: bool = False,
     progress: bool = True,
     log: Log | None = None,
 ) -> SegmentReport:
     """``odyssey render``: a path file rendered in segments, resuming a render interrupted before.
 
     The path file is validated and the output checked before the model loads (in
-    ``load``, only if some segment is still to be rendered). See ``render_segments``.
+    ``load``, only if some segment is still to be rendered). An existing output that this
+    render did not make is refused unless ``force``; one it made is reported up to date
+    (``SegmentReport.up_to_date``) and not rendered again unless ``force``. ``path_file``
+    may be a dict of the same structure. See ``render_segments``.
     """
-    if shard is not None and ray is not None:
-        raise ConfigError("--shard and --ray split the work in two different ways; use one of them")
-    if ray_workers is not None and ray is None:
-        raise ConfigError("--ray-workers sets how many Ray workers render; add --ray (or drop --ray-workers)")
-    shard = parse_shard(shard) if isinstance(shard, str) else shard
+    shard = check_run_options(shard, ray, ray_workers)
     config, out_path = load_config(path_file, list(overrides), output)
     check_destination(out_path)
-    session = RenderSession(config, out_path, command_source(path_file, overrides, output))
+    try:
+        check_settings(RenderSettings.from_config(config))
+    except RenderError as exc:  # a device that is not here: before the model loads, naming the file
+        raise name_errors(source_name(path_file), exc) from None
+    session = RenderSession(config, out_path, command_source(source_name(path_file), overrides, output))
+    up_to_date = session.claim_output(force)
+    if up_to_date is not None:
+        return up_to_date
 
     def load() -> tuple[Generator, Trajectory, RenderSettings]:
         job = load_job(path_file, overrides, output)
@@ -85,7 +95,7 @@ def render_path_file(
 
 
 def join_path_file(
-    source: str | Path, overrides: Sequence[str] = (), output: str | Path | None = None, *, keep_segments: bool = False
+    source: str | Path, overrides: Sequence[str] = (), output: str | Path | None = None, *, keep_segments: bool = False, force: bool = False
 ) -> Path:
     """``odyssey join``: join the finished segments of a render into its output; returns the output.
 
@@ -99,7 +109,10 @@ def join_path_file(
         return join_manifest(workspace, manifest, encoding, keep_segments=keep_segments)
     config, out_path = load_config(source, list(overrides), output)
     check_destination(out_path)
-    return join_session(RenderSession(config, out_path, command_source(source, overrides, output)), keep_segments=keep_segments)
+    session = RenderSession(config, out_path, command_source(source, overrides, output))
+    if session.claim_output(force) is not None:
+        return session.output
+    return join_session(session, keep_segments=keep_segments)
 
 
 def render_segments(
@@ -136,7 +149,7 @@ def render_segments(
                 _render(session, manifest, generator, trajectory, settings, todo, shard, ray, ray_workers, progress, say)
             rendered = [s.index for s in todo]
         finished = len(session.finished(manifest))
-        report = SegmentReport(session.output, workspace.path, len(manifest.segments), finished, rendered)
+        report = SegmentReport(session.output, workspace.path, len(manifest.segments), finished, rendered, frames=manifest.frames)
         if shard is None:
             join_manifest(workspace, manifest, session.encoding, keep_segments=keep_segments, source=session.source)
             report.joined = True

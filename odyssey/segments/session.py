@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from odyssey.config import OdysseyConfig
-from odyssey.errors import SegmentError
+from odyssey.errors import SegmentError, WriterError
 from odyssey.plan.trajectory import Trajectory
 from odyssey.segments.encoding import Encoding, pinned_encoding
 from odyssey.segments.join import segment_media
@@ -21,6 +21,7 @@ from odyssey.segments.key import RenderKey, changed_parts, render_key
 from odyssey.segments.manifest import Manifest, Workspace, read_manifest
 from odyssey.segments.plan import plan_segments
 from odyssey.writers import output_format
+from odyssey.writers.provenance import read_stamp
 from odyssey.writers.staging import remove_quietly
 
 Log = Callable[[str], None]
@@ -48,6 +49,8 @@ class SegmentReport:
     finished: int
     rendered: list[int] = field(default_factory=list)
     joined: bool = False
+    frames: int = 0
+    up_to_date: bool = False  # the output already was this render: nothing was done
 
 
 class RenderSession:
@@ -63,6 +66,24 @@ class RenderSession:
         )
         self.key: RenderKey = render_key(config, self.encoding)
         self.workspace = Workspace(output, self.key.digest)
+
+    def claim_output(self, force: bool = False) -> SegmentReport | None:
+        """Before any work: may this render write its output? An output this render made (same key,
+        untouched since) gives a report saying it is up to date (None with ``force``); any other
+        file there is refused unless ``force``, so an earlier render is never replaced by mistake."""
+        output = self.output
+        if not output.exists() and not output.is_symlink():
+            return None
+        made_here = read_stamp(output) == self.key.digest
+        if made_here and not force:
+            return SegmentReport(output, self.workspace.path, 0, 0, joined=True, up_to_date=True)
+        if not made_here and not force:
+            kind = "folder" if output.is_dir() else "file"
+            raise WriterError(
+                f"{output} already exists and is not this render (a {kind} made earlier, with other settings or by "
+                "something else); add --force to replace it, or choose another output with --out"
+            )
+        return None
 
     def retire_stale(self, log: Log, *, remove: bool = True) -> None:
         """Say what changed since work folders of this output were made with another key, and

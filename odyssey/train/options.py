@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from odyssey.adapters.vae_net import RESOLUTIONS
 from odyssey.train.errors import TrainingError
 
 LOSSES = ("mse", "l1", "bce")
@@ -72,6 +71,8 @@ def make_options(values: dict[str, Any]) -> TrainOptions:
 
 
 def _check(o: TrainOptions) -> None:
+    from odyssey.adapters.vae_net import RESOLUTIONS  # here, so the CLI reads the defaults above without torch
+
     def need(ok: bool, name: str, rule: str) -> None:
         if not ok:
             raise TrainingError(f"{flag(name)} {getattr(o, name)!r}: {rule}")

@@ -9,6 +9,7 @@ replaced by two renames and a delete (see ``move_folder_into_place``).
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import secrets
@@ -39,9 +40,17 @@ def prepare_folder(folder: Path) -> None:
             pass
     except OSError as exc:
         raise WriterError(
-            f"output folder {folder} is not writable ({exc.strerror or exc}); "
-            "fix its permissions or choose another folder"
+            f"output folder {folder} is not writable ({why_unwritable(exc)}); "
+            "fix its permissions or choose another folder, e.g. --out renders/NAME.mp4"
         ) from exc
+
+
+def why_unwritable(exc: OSError) -> str:
+    """Why a file could not be created, in words: the system's, except where they mislead
+    ("No such file or directory" for an existing folder such as /proc)."""
+    if exc.errno in (errno.ENOENT, errno.EINVAL):
+        return "the system does not let files be made there"
+    return exc.strerror or str(exc)
 
 
 def temp_sibling(final: Path, role: str, suffix: str = "") -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -188,3 +189,83 @@ def test_overrides_reach_into_legs(tmp_path):
     path = write(tmp_path, "path: {legs: [{type: walk, duration: 2}, {type: hold, duration: 1}]}")
     cfg, _ = load_config(path, ["path.legs.0.correlation=0.25", "path.legs.1.duration=30f"])
     assert cfg.path.legs[0].correlation == 0.25 and cfg.path.legs[1].duration == Duration(frames=30)
+
+
+# -- issue 11: paths that mean what they say, every problem at once, scripts without YAML ---------
+
+
+def test_files_on_the_command_line_are_relative_to_where_the_user_stands(tmp_path, monkeypatch):
+    folder = tmp_path / "paths"
+    folder.mkdir()
+    path = write(folder, "model: net.pkl\npath: {keyframes: [1, {vector: z.npy}]}")
+    here = tmp_path / "work"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    cfg, _ = load_config(path)  # in the file: relative to the file
+    assert cfg.model.path == str(folder / "net.pkl") and cfg.path.keyframes[1].vector == str(folder / "z.npy")
+    cfg, out = load_config(path, ["model=./mine.pkl", "path.keyframes.1.vector=w.npy", "output=o.gif"])
+    assert cfg.model.path == str(here / "mine.pkl") and cfg.path.keyframes[1].vector == str(here / "w.npy")
+    assert out == here / "o.gif"
+    cfg, _ = load_config(path, ["model={path: sub/net.pkl, format: stylegan}", "path.keyframes=[1, {image: a.png}]", "model.options.x=y.pkl"])
+    assert cfg.model.path == str(here / "sub/net.pkl") and cfg.path.keyframes[1].image == str(here / "a.png")
+    assert cfg.model.options == {"x": "y.pkl"}  # adapter options are not file names
+    cfg, _ = load_config(path, ["model=omniart-eyes", "path={legs: [{type: direction, direction: pca:1}]}"])
+    assert cfg.model.path == "omniart-eyes" and cfg.path.legs[0].direction == "pca:1"  # names, not files
+
+
+def test_a_dict_is_a_path_file_with_files_relative_to_the_current_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    data = {"fps": 10, "path": {"keyframes": [1, {"vector": "z.npy"}], "loop": True}}
+    cfg, out = load_config(data)
+    assert cfg.fps == 10 and cfg.path.keyframes[1].vector == str(tmp_path / "z.npy")
+    assert out == tmp_path / "renders" / "odyssey.mp4" and data["path"]["keyframes"][1] == {"vector": "z.npy"}  # not changed
+    with pytest.raises(ConfigError, match=r"^path \(a dict\): path\.lop: unknown key 'lop'"):
+        load_config({"path": {"keyframes": [1], "lop": True}})
+
+
+@pytest.mark.parametrize(
+    ("keyframes", "seeds"),
+    [("0-3", [0, 1, 2, 3]), ("'3, 10-12'", [3, 10, 11, 12]), ("[7, '10-11', 2]", [7, 10, 11, 2]), ("[5]", [5])],
+)
+def test_seed_ranges_in_keyframe_lists(tmp_path, keyframes, seeds):
+    cfg, _ = load_config(write(tmp_path, f"path: {{keyframes: {keyframes}}}"))
+    assert [k.seed for k in cfg.path.keyframes] == seeds
+
+
+@pytest.mark.parametrize(("text", "message"), [("5-2", "runs backwards; write it low-high, e.g. 2-5"), ("a-b", "cannot read 'a-b' as seeds"), ("0-99999", "more than 10000 seeds")])
+def test_bad_seed_ranges_say_how_to_write_them(tmp_path, text, message):
+    with pytest.raises(ConfigError, match="path.keyframes: .*" + re.escape(message)):
+        load_config(write(tmp_path, f"path: {{keyframes: '{text}'}}"))
+
+
+def test_every_problem_is_named_one_line_each(tmp_path):
+    path = write(tmp_path, "fps: 0\nsize: [0, 4]\npath: {keyframes: [1], lop: 1}\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    lines = str(info.value).splitlines()
+    assert len(lines) == 3 and all(line.startswith(f"{path}: ") for line in lines)
+    assert "path.lop: unknown key 'lop'" in lines[0]  # unknown keys first
+    assert any("fps:" in line for line in lines) and any("size:" in line for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("path: {keyframes: [1, 2], duration: 0}", "path.duration: a path lasts longer than nothing"),
+        ("path: {keyframes: [1, 2], duration: -2}", "path.duration: Input should be greater than or equal to 0"),
+        ("path: {keyframes: [1, {seed: 2, hold: -1}]}", "path.keyframes.1.hold: Input should be"),
+    ],
+)
+def test_durations_are_reported_as_the_user_wrote_them(tmp_path, text, expected):
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, text))
+    message = str(info.value)
+    assert expected in message and ".seconds" not in message and ".frames" not in message and "path.loop" not in message
+
+
+def test_control_characters_in_keys_are_escaped(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text('path: {keyframes: [1]}\n"bad\\x1b[31mkey": 1\n')
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert "\x1b" not in str(info.value) and "bad\\x1b[31mkey" in str(info.value)

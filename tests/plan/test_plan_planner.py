@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 import torch
 
+import odyssey
+
 from odyssey.adapters import load_generator
 from odyssey.config import load_config
 from odyssey.errors import ConfigError
@@ -341,3 +343,23 @@ def test_check_reports_diagnostics_and_draws_the_plot(motion_files, tiny_dcgan):
         assert image.size[0] > 600 and high - low > 100
     summary = summarize(load_job(path, check_output=False))
     assert summary["legs"] == [{"type": "walk", "frames": [0, 48]}] and math.isclose(summary["seconds"], 4.0)
+
+
+def test_keyframes_are_named_for_contact_sheets(tmp_path, tiny_dcgan, monkeypatch):
+    """Preview tiles of keyframes say which seed (or file) they show; other legs say their type."""
+    vector = tmp_path / "z.npy"
+    np.save(vector, np.ones(100, np.float32))
+    data = {
+        "model": str(tiny_dcgan), "seed": 10, "fps": 10,
+        "path": {"legs": [{"type": "keyframes", "keyframes": [3, {"vector": str(vector)}, {}], "duration": 2}, {"type": "walk", "duration": 1}]},
+    }  # fmt: skip
+    job = load_job(data, check_output=False)
+    assert job.trajectory.keyframe_names == ["seed 3", "z.npy", "seed 12", "walk"]
+    assert len(job.trajectory.keyframe_frames()) == 4
+    import odyssey.renderer.preview as preview
+
+    seen: list[list[str]] = []
+    real = preview.contact_sheet
+    monkeypatch.setattr(preview, "contact_sheet", lambda tiles, labels, columns=None: seen.append(list(labels)) or real(tiles, labels, columns))
+    preview.render_preview(odyssey.Renderer(job.generator, job.settings), job.trajectory, tmp_path / "sheet.png", count=2)
+    assert seen[0][0] == "#0 seed 3" and any(label.endswith(" z.npy") for label in seen[0])

@@ -78,3 +78,44 @@ def test_conversion_leaves_the_generator_output_alone():
     to_yuv420p(images, (-1.0, 1.0), (8, 8), "bicubic")
     to_uint8(images, (-1.0, 1.0), (8, 8), "bicubic")
     assert torch.equal(images, before)
+
+
+# -- fit: a size of another aspect than the model's ---------------------------------------
+
+
+def _wide(images: torch.Tensor, fit: str, pixel_format: str) -> torch.Tensor:
+    return convert(images, (-1.0, 1.0), (96, 48), "bicubic", pixel_format, fit)
+
+
+def test_pad_keeps_the_whole_picture_between_black_bars():
+    images = torch.rand(2, 3, 32, 32) * 2 - 1
+    packed = _wide(images, "pad", "packed")  # 32x32 fits 48x48 inside 96x48: bars of 24 px left and right
+    assert packed.shape == (2, 48, 96, 3)
+    assert packed[:, :, :24].eq(0).all() and packed[:, :, 72:].eq(0).all()
+    assert torch.equal(packed[:, :, 24:72], to_uint8(images, (-1.0, 1.0), (48, 48), "bicubic"))
+    yuv = _wide(images, "pad", "yuv420p").reshape(2, -1)
+    luma = yuv[:, : 96 * 48].reshape(2, 48, 96)
+    chroma = yuv[:, 96 * 48 :].reshape(2, 2, 24, 48)
+    assert luma[:, :, :24].eq(16).all() and luma[:, :, 72:].eq(16).all()  # limited-range black
+    assert chroma[..., :12].eq(128).all() and chroma[..., 36:].eq(128).all()
+    inner = to_yuv420p(images, (-1.0, 1.0), (48, 48), "bicubic").reshape(2, -1)
+    assert torch.equal(luma[:, :, 24:72].reshape(2, -1), inner[:, : 48 * 48])
+
+
+def test_crop_fills_the_frame_with_the_middle_of_the_picture():
+    images = torch.rand(1, 3, 32, 32) * 2 - 1
+    cropped = _wide(images, "crop", "packed")
+    assert cropped.shape == (1, 48, 96, 3) and not cropped[:, :, :8].eq(0).all()
+    assert torch.equal(cropped, to_uint8(images[..., 8:24, :], (-1.0, 1.0), (96, 48), "bicubic"))  # the middle 32x16
+
+
+def test_stretch_distorts_and_same_aspect_is_never_fitted():
+    images = torch.rand(1, 3, 32, 32) * 2 - 1
+    assert torch.equal(_wide(images, "stretch", "packed"), to_uint8(images, (-1.0, 1.0), (96, 48), "bicubic"))
+    plain = to_uint8(images, (-1.0, 1.0), (64, 64), "bicubic")
+    for fit in ("pad", "crop"):
+        assert torch.equal(convert(images, (-1.0, 1.0), (64, 64), "bicubic", "packed", fit), plain)
+    wide = torch.rand(1, 3, 32, 48) * 2 - 1  # 48x32 at size: 100 is 100x67 (rounded): its own aspect, no bars
+    assert torch.equal(convert(wide, (-1.0, 1.0), (100, 67), "bicubic", "packed", "pad"), to_uint8(wide, (-1.0, 1.0), (100, 67), "bicubic"))
+    with pytest.raises(ValueError, match="unknown fit"):
+        convert(images, (-1.0, 1.0), (8, 8), "bicubic", "packed", "zoom")

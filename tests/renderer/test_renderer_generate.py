@@ -151,3 +151,13 @@ def test_channels_last_weights_give_the_same_frames(faces_path):
     gen.use_channels_last()
     assert gen.net.blocks[0].conv.weight.is_contiguous(memory_format=torch.channels_last)
     assert int(np.abs(frames(gen, traj).astype(int) - before.astype(int)).max()) <= 1
+
+
+def test_a_wider_size_pads_by_default_and_fit_is_a_setting(tiny_dcgan):
+    gen = load_generator(tiny_dcgan)
+    path = odyssey.keyframe_path(gen, [1, 2], frames=3)
+    padded = np.concatenate(list(Renderer(gen, RenderSettings(size=(32, 16))).batches(path)))
+    assert padded.shape == (3, 16, 32, 3) and not padded[:, :, :8].any() and not padded[:, :, 24:].any() and padded[:, :, 8:24].any()
+    for fit in ("crop", "stretch"):
+        filled = np.concatenate(list(Renderer(gen, RenderSettings(size=(32, 16), fit=fit)).batches(path)))
+        assert filled[:, :, :8].any()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 import sys
 from pathlib import Path
@@ -46,6 +47,12 @@ def subprocess_env(**extra: str) -> dict[str, str]:
 
 def cli_command(*args: object) -> list[str]:
     return [sys.executable, "-m", "odyssey.cli", *(str(a) for a in args)]
+
+
+def unstamped(path: Path) -> bytes:
+    """The bytes of a rendered file with its render key (odyssey.writers.provenance) blanked: for
+    comparing renders of path files that differ in what changes no frame (a kill schedule)."""
+    return re.sub(rb"odyssey render [0-9a-f]{64}", b"odyssey render " + b"0" * 64, path.read_bytes())
 
 
 def decode_video(path: Path) -> np.ndarray:

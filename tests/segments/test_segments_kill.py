@@ -28,7 +28,7 @@ import pytest
 
 from odyssey import api
 from odyssey.writers.ffmpeg import find_ffmpeg
-from tests.segments.conftest import cli_command, killer_path_file, read_png_folder, subprocess_env
+from tests.segments.conftest import cli_command, killer_path_file, read_png_folder, subprocess_env, unstamped
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="POSIX signals")
 
@@ -85,7 +85,7 @@ def test_mp4_killed_mid_segment_after_a_segment_and_in_the_join(tmp_path, refere
     find_ffmpeg.cache_clear()
     report = api.render_segments(path_file, (), out, progress=False)
     assert report.rendered == [] and report.joined
-    assert out.read_bytes() == references["mp4"].read_bytes()
+    assert unstamped(out) == unstamped(references["mp4"])  # the same bytes but for the render key (other path file)
     assert sorted(p.name for p in out.parent.iterdir()) == [out.name]  # work folder and leftovers gone
 
 

@@ -167,7 +167,7 @@ def test_style_fields_on_a_model_without_them_name_the_field(tmp_path: Path) -> 
             api.load_job(REPO / "paths" / "faces-loop.yaml", [f"{field}={value}"], tmp_path / "x.mp4")
     path, _ = write_pickle(tmp_path / "n.pkl", "sg2-skip")
     with pytest.raises(ConfigError, match="transform"):
-        api.load_job(REPO / "paths" / "your-models" / "stylegan-w-loop.yaml", [f"model={path}"], tmp_path / "x.mp4")
+        api.load_job(REPO / "paths" / "your-models" / "stylegan3-turn.yaml", [f"model={path}"], tmp_path / "x.mp4")
     with pytest.raises(ConfigError, match="walk"):
         api.load_job(REPO / "paths" / "walk.yaml", [f"model={path}", "space=w"], tmp_path / "x.mp4")
 

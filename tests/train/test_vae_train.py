@@ -10,7 +10,6 @@ import torch
 from PIL import Image
 from typer.testing import CliRunner
 
-from odyssey import cli
 from odyssey.adapters import load_generator
 from odyssey.cli import app
 from odyssey.models.checkpoint import read_native

@@ -1,0 +1,5 @@
+"""``python -m odyssey.cli``: the ``odyssey`` command."""
+
+from odyssey.cli import main
+
+main()

@@ -1,0 +1,101 @@
+"""The ``odyssey`` group: global options, the one place errors become red lines, the commands.
+
+The commands live in ``render`` (render, join), ``inspect`` (check, plan, preview,
+seeds), ``models`` (models, convert, schema) and ``train`` (train-vae); this module
+registers them.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperCommand, TyperGroup
+
+from odyssey import __version__
+from odyssey.cli import inspect, models, render, train
+from odyssey.errors import OdysseyError
+
+
+class _Group(TyperGroup):
+    """Turns typed errors into red lines (one per problem) and exit 1, Ctrl-C into exit 130:
+    the only place that does."""
+
+    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except OdysseyError as exc:
+            if ctx.params.get("debug") or os.environ.get("ODYSSEY_DEBUG"):
+                raise
+            for line in str(exc).splitlines() or [type(exc).__name__]:
+                typer.secho(f"error: {line}", fg="red", err=True)
+            ctx.exit(1)
+        except KeyboardInterrupt as exc:  # a segmented render's says what it keeps (odyssey.segments.Interrupted)
+            typer.secho(str(exc) or "interrupted: nothing was written to the output path", fg="yellow", err=True)
+            ctx.exit(130)
+
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:  # type: ignore[override]
+        return super().parse_args(ctx, _ray_without_address(args))
+
+
+class _Command(TyperCommand):
+    """Usage lines as people write them: ``odyssey render [OPTIONS] PATH.yaml`` (newer typer
+    releases wrap required arguments in braces)."""
+
+    def collect_usage_pieces(self, ctx: typer.Context) -> list[str]:  # type: ignore[override]
+        return [p[1:-1] if p.startswith("{") and p.endswith("}") else p for p in super().collect_usage_pieces(ctx)]
+
+
+def _ray_without_address(args: list[str]) -> list[str]:
+    """``--ray`` takes an optional address: alone (last, before an option or the path file) it means "local"."""
+    out = list(args)
+    for i, arg in enumerate(out):
+        following = out[i + 1] if i + 1 < len(out) else None
+        if arg == "--ray" and (following is None or following.startswith("-") or following.endswith((".yaml", ".yml"))):
+            out[i] = "--ray=local"
+    return out
+
+
+app = typer.Typer(
+    cls=_Group,
+    name="odyssey",
+    help="Render films of a generative model's latent space from YAML path files.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: option text such as [ray] is printed as written
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"odyssey {__version__}")
+        raise typer.Exit()
+
+
+@app.callback(epilog="Start with:  odyssey render paths/faces-loop.yaml   (every command has --help)")
+def _main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks instead of one-line errors.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
+) -> None:
+    """Render films of a generative model's latent space from YAML path files.
+
+    Path files are YAML (examples in paths/); every mistake is one line naming the file, the field and the fix.
+    """
+
+
+for _command, _name, _short in [
+    (render.render, "render", "Render a path file to a video or a folder of PNG frames (resumable)."),
+    (render.join, "join", "Join the segments of a sharded render into its output."),
+    (inspect.check, "check", "Validate a path file; print the plan, how it moves, what a render would do."),
+    (inspect.plan, "plan", "Save the exact latent trajectory a render draws (.npy)."),
+    (inspect.preview, "preview", "A contact sheet of a path's keyframes and evenly spaced frames."),
+    (inspect.seeds, "seeds", "A labelled contact sheet of a model's seeds, to choose keyframes from."),
+    (models.models, "models", "List the bundled models, or describe any checkpoint file."),
+    (models.convert, "convert", "Convert a StyleGAN pickle to odyssey's .safetensors (no pickle needed again)."),
+    (models.schema, "schema", "Print the JSON schema of path files (for editor completion)."),
+    (train.train_vae, "train-vae", "Train a VAE on a folder of images; render paths through it."),
+]:
+    app.command(_name, short_help=_short, cls=_Command)(_command)
