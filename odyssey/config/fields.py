@@ -12,15 +12,19 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 DEFAULT_MODEL = "dcgan-faces"
 DEFAULT_RENDERS_DIR = Path("renders")
 
-_DURATION = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(s|sec|f|frames?)?\s*$")
+_DURATION = re.compile(r"^\s*((?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)\s*(s|sec|f|frames?)?\s*$")
+MAX_SEED = 2**32 - 1  # NumPy's RandomState (NVIDIA's seeds) takes 0 .. 2**32 - 1
+MAX_SECONDS = 10_000_000.0  # 115 days: far beyond any film, far below what breaks the arithmetic
+MAX_FRAMES = 2**27  # 134 million frames: 25 days at 60 fps (a 24-hour loop at 60 fps is 5.2 million)
+SeedField = Annotated[int, Field(ge=0, le=MAX_SEED)]
 
 
 class Duration(BaseModel):
     """A span of time given in seconds or in frames (exactly one of the two)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    seconds: float | None = Field(None, ge=0, description="Length in seconds.")
-    frames: int | None = Field(None, ge=0, description="Length in frames.")
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+    seconds: float | None = Field(None, ge=0, le=MAX_SECONDS, description="Length in seconds.")
+    frames: int | None = Field(None, ge=0, le=MAX_FRAMES, description="Length in frames.")
 
     @model_validator(mode="after")
     def _exactly_one(self) -> "Duration":
@@ -44,9 +48,10 @@ def _parse_duration(value: Any) -> Any:
             raise ValueError(f"cannot read {value!r} as a duration; write seconds like 2.5 or '2.5s', or frames like '60f'")
         number, unit = match.groups()
         if unit and unit.startswith("f"):
-            if "." in number:
-                raise ValueError(f"a frame count must be whole: {value!r}")
-            return {"frames": int(number)}
+            count = float(number)
+            if count != int(count) or count > MAX_FRAMES:
+                raise ValueError(f"a frame count is a whole number up to {MAX_FRAMES}: {value!r}")
+            return {"frames": int(count)}
         return {"seconds": float(number)}
     return value
 
@@ -66,6 +71,8 @@ def parse_seeds(text: str) -> list[int]:
         last = int(match.group(2)) if match.group(2) is not None else first
         if last < first:
             raise ValueError(f"the seed range {part.strip()!r} runs backwards; write it low-high, e.g. {last}-{first}")
+        if last > MAX_SEED:
+            raise ValueError(f"seed {last} is too large; seeds are 0 to {MAX_SEED}")
         if len(seeds) + last - first + 1 > MAX_SEEDS:
             raise ValueError(f"{text!r} names more than {MAX_SEEDS} seeds; give fewer")
         seeds.extend(range(first, last + 1))
@@ -98,6 +105,19 @@ def _name_to_model(value: Any) -> Any:
 DurationField = Annotated[Duration, BeforeValidator(_parse_duration)]
 
 
+def _as_tuple(value: Any) -> Any:
+    """YAML has lists, not tuples: ``[640, 360]`` is the pair (640, 360)."""
+    return tuple(value) if isinstance(value, list) else value
+
+
+IntPair = Annotated[tuple[int, int], BeforeValidator(_as_tuple)]
+FloatPair = Annotated[tuple[float, float], BeforeValidator(_as_tuple)]
+CurvePoint = Annotated[tuple[DurationField, float], BeforeValidator(_as_tuple)]
+
+
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    """A path-file section: unknown keys are errors, numbers are numbers (not "30", not true),
+    and NaN or infinity is refused where it is read."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, strict=True, allow_inf_nan=False)
 

@@ -12,13 +12,13 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
-from odyssey.config.fields import Duration, DurationField, _Strict, _seeds_to_keyframes
+from odyssey.config.fields import CurvePoint, Duration, DurationField, FloatPair, IntPair, SeedField, _Strict, _seeds_to_keyframes
 
 
 class KeyframeSpec(_Strict):
     """One keyframe: where the path passes, and how long it stays there."""
 
-    seed: int | None = Field(None, ge=0, description="Draw the latent from this seed (on the CPU, so any device gives the same frame).")
+    seed: SeedField | None = Field(None, description="Draw the latent from this seed (on the CPU, so any device gives the same frame).")
     vector: str | None = Field(None, description="A saved latent: a .npy file of the model's latent shape (relative to this file).")
     image: str | None = Field(None, description="A picture (PNG, JPEG, ...) encoded by a VAE to the mean of q(z|x) (relative to this file).")
     class_: Union[str, int, None] = Field(None, alias="class", description="Class name or index, for conditional models; interpolated as a soft label.")
@@ -57,7 +57,7 @@ def _check_direction(value: str | None) -> str | None:
 class AxisSpec(_Strict):
     """One axis of a plane: a latent (seed or vector) or a direction (pca:K or a .npy file)."""
 
-    seed: int | None = Field(None, ge=0, description="The axis points toward this seed's latent.")
+    seed: SeedField | None = Field(None, description="The axis points toward this seed's latent.")
     vector: str | None = Field(None, description="The axis points toward this saved latent (.npy, relative to this file).")
     direction: str | None = Field(None, description="A direction: 'pca:K' (K-th principal direction of the model, cached) or a .npy vector.")
 
@@ -97,7 +97,7 @@ class WalkLegSpec(_OriginSpec):
     """A random walk that stays in distribution: an Ornstein-Uhlenbeck process, N(0, I) marginals."""
 
     type: Literal["walk"] = Field(description="Leg type.")
-    seed: int | None = Field(None, ge=0, description="Seed of the walk's noise (default: top-level seed + leg index).")
+    seed: SeedField | None = Field(None, description="Seed of the walk's noise (default: top-level seed + leg index).")
     correlation: float = Field(1.0, gt=0, le=3600, description="Correlation time in seconds: how long the walk keeps its heading (longer glides, shorter wanders).")
     smoothness: Literal[0, 1, 2] = Field(2, description="0: the classic OU process (jitters frame to frame); 1: continuous velocity; 2: also continuous acceleration.")
     loop: bool | None = Field(None, description="Periodic walk that returns seam-free to its start (default: when it is a looping path's only leg).")
@@ -107,7 +107,7 @@ class NoiseLoopLegSpec(_OriginSpec):
     """A periodic band-limited Gaussian process per dimension: seam-free, N(0, 1) marginals."""
 
     type: Literal["noise-loop"] = Field(description="Leg type.")
-    seed: int | None = Field(None, ge=0, description="Seed of the loop (default: top-level seed + leg index).")
+    seed: SeedField | None = Field(None, description="Seed of the loop (default: top-level seed + leg index).")
     harmonics: int = Field(3, ge=1, le=4096, description="Detail: the fastest change, in cycles per loop.")
 
 
@@ -127,8 +127,8 @@ class LissajousLegSpec(_PlaneSpec):
     """A Lissajous figure on a plane through the current point."""
 
     type: Literal["lissajous"] = Field(description="Leg type.")
-    amplitude: tuple[float, float] = Field((0.4, 0.4), description="Amplitudes along the two axes, in plane units.")
-    frequency: tuple[int, int] = Field((1, 2), description="Whole frequencies along the two axes (cycles per leg), so the figure closes.")
+    amplitude: FloatPair = Field((0.4, 0.4), description="Amplitudes along the two axes, in plane units.")
+    frequency: IntPair = Field((1, 2), description="Whole frequencies along the two axes (cycles per leg), so the figure closes.")
     phase: float = Field(0.0, description="Phase of the first axis in degrees.")
 
     @field_validator("amplitude")
@@ -216,7 +216,7 @@ class PathSpec(_Strict):
 class TruncationSpec(_Strict):
     """Truncation in full: psi (a number or a curve over time), a layer cutoff and a centre."""
 
-    psi: Union[float, list[tuple[DurationField, float]]] = Field(
+    psi: Union[float, list[CurvePoint]] = Field(
         1.0, description="psi: a number, or a curve [[time, psi], ...] (times in seconds or 'Nf'), smooth and without overshoot between points."
     )
     cutoff: int | None = Field(None, ge=0, description="Models with layers (w space): truncate only layers before this index.")

@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from odyssey.errors import ConfigError
+from odyssey.config import safe_yaml
 from odyssey.config.fields import DEFAULT_MODEL, DEFAULT_RENDERS_DIR, _DURATION, Duration
 from odyssey.config.leg_specs import LEG_TYPES, TruncationSpec
 from odyssey.config.spec import OdysseyConfig
@@ -30,9 +31,11 @@ def _set_override(data: dict, assignment: str, cwd: Path | None = None) -> None:
     if not sep or not key.strip():
         raise ConfigError(f"--set {assignment!r}: write key=value, e.g. --set fps=12 or --set path.loop=false")
     try:
-        value = yaml.safe_load(raw) if raw.strip() else None
+        value = safe_yaml.load(raw) if raw.strip() else None
     except yaml.YAMLError:
         value = raw
+    except ConfigError as exc:
+        raise ConfigError(f"--set {key.strip()}: {exc}") from None
     value = _files_from(cwd or Path.cwd(), key.strip().split(".")[-1], value, top=key.strip() in ("model", "model.path", "output"))
     node: Any = data
     parts = key.strip().split(".")
@@ -168,7 +171,28 @@ def _problem(error: dict, loc: tuple) -> str:
         return f"{where}.type: unknown leg type '{_printable(tag)}'; {hint}"
     if kind == "union_tag_not_found":
         return f"{where}: give the leg a type: {', '.join(LEG_TYPES)}"
-    return f"{where}: {error['msg'].removeprefix('Value error, ')}"
+    return f"{where}: {_plain_words(error)}"
+
+
+_BOUNDS = {"greater_than_equal": ("ge", "at least"), "less_than_equal": ("le", "at most"), "greater_than": ("gt", "more than"), "less_than": ("lt", "less than")}
+_TYPES = {"int_type": "a whole number", "float_type": "a number", "bool_type": "true or false", "string_type": "text", "int_from_float": "a whole number"}
+
+
+def _plain_words(error: dict) -> str:
+    """pydantic's message for one error, said as what the value must be, with what was given."""
+    kind, ctx = error["type"], error.get("ctx") or {}
+    given = _printable(repr(error.get("input")))[:60]
+    if kind in _BOUNDS:
+        key, words = _BOUNDS[kind]
+        return f"must be {words} {ctx.get(key)}, got {given}"
+    if kind in _TYPES:
+        quoted = " (write numbers without quotes)" if isinstance(error.get("input"), str) and kind in ("int_type", "float_type") else ""
+        return f"must be {_TYPES[kind]}, got {given}{quoted}"
+    if kind == "finite_number":
+        return f"must be a finite number, got {given}"
+    if kind == "literal_error":
+        return f"must be one of {ctx.get('expected')}, got {given}"
+    return error["msg"].removeprefix("Value error, ")
 
 
 def _printable(value: Any) -> str:
@@ -178,11 +202,19 @@ def _printable(value: Any) -> str:
 
 
 def read_yaml(path: Path) -> dict:
-    """The raw mapping of a path file; ConfigError naming the file on any problem."""
+    """The raw mapping of a path file, read within limits (``safe_yaml``); ConfigError naming the file on any problem."""
     if not path.is_file():
+        if path.exists():
+            raise ConfigError(f"{path}: not a regular file (a folder, a device or a pipe); give a path file (.yaml)")
         raise ConfigError(f"{path}: no such path file; check the name (examples are in paths/)")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read(safe_yaml.MAX_BYTES + 1)
+        data = safe_yaml.load(text)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: nested too deeply to read; a path file needs a few levels") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}:" if mark else ""
@@ -219,6 +251,7 @@ def load_config(
     relative to the current folder > ``output:`` in the file > ``renders/<stem>.mp4``).
     """
     if isinstance(path, Mapping):
+        safe_yaml.bounded(path, DICT_SOURCE)
         data, base, stem, source = copy.deepcopy(dict(path)), Path.cwd(), "odyssey", DICT_SOURCE
     else:
         path = Path(path)

@@ -6,9 +6,12 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BeforeValidator, Field, field_validator
 
-from odyssey.config.fields import DEFAULT_MODEL, _Strict, _name_to_model
+from odyssey.config.fields import DEFAULT_MODEL, IntPair, SeedField, _Strict, _name_to_model
 from odyssey.config.leg_specs import PathSpec, TruncationSpec
 from odyssey.config.styles import NOISE_HELP, SPACE_HELP, NoiseMode, Space, TransformSpec
+
+
+MIN_SIDE, MAX_SIDE, MAX_ASPECT = 16, 8192, 16
 
 
 class ModelSpec(_Strict):
@@ -36,10 +39,10 @@ class OdysseyConfig(_Strict):
     """A whole render: model, path, timing, output."""
 
     model: Annotated[ModelSpec, BeforeValidator(_name_to_model)] = Field(ModelSpec(path=DEFAULT_MODEL), description="A bundled model name, a checkpoint file, or {path, format, options}.")
-    seed: int = Field(0, ge=0, description="Base seed: keyframes without seed or vector use seed + their index.")
-    fps: float = Field(30.0, gt=0, le=240, description="Frames per second of the output.")
+    seed: SeedField = Field(0, description="Base seed: keyframes without seed or vector use seed + their index (seeds are 0 to 4294967295).")
+    fps: float = Field(30.0, ge=1, le=240, description="Frames per second of the output, 1 to 240 (browsers play GIFs at 50 at most).")
     output: str | None = Field(None, description="Output file (.mp4, .webm, .gif) or a folder for PNG frames. Default: renders/<path file name>.mp4 in the current folder.")
-    size: Union[int, tuple[int, int], None] = Field(None, description="Output size: N (width N, height by aspect) or [width, height]. Default: the model's native size.")
+    size: Union[int, IntPair, None] = Field(None, description="Output size: N (width N, height by aspect) or [width, height]. Default: the model's native size.")
     resize: Literal["nearest", "bilinear", "bicubic", "area"] = Field("bicubic", description="Filter for resizing frames to the output size.")
     fit: Literal["pad", "crop", "stretch"] = Field(
         "pad", description="When size has another aspect than the model: pad (the whole picture, black bars), crop (fill the frame, cut the excess at the centre) or stretch (distort)."
@@ -66,7 +69,9 @@ class OdysseyConfig(_Strict):
     @classmethod
     def _positive_size(cls, value: Any) -> Any:
         sizes = [value] if isinstance(value, int) else list(value or [])
-        if any(s < 1 or s > 8192 for s in sizes):
-            raise ValueError("sizes must be between 1 and 8192 pixels")
+        if any(s < MIN_SIDE or s > MAX_SIDE for s in sizes):
+            raise ValueError(f"sizes must be between {MIN_SIDE} and {MAX_SIDE} pixels; the encoders make nothing good of fewer")
+        if len(sizes) == 2 and max(sizes) > MAX_ASPECT * min(sizes):
+            raise ValueError(f"{sizes[0]}x{sizes[1]} is narrower than 1:{MAX_ASPECT}; give a frame at most {MAX_ASPECT} times as wide as high (or high as wide)")
         return value
 

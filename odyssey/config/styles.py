@@ -14,11 +14,11 @@ from typing import Any, Literal, Union
 
 from pydantic import Field, field_validator
 
-from odyssey.config.fields import DurationField, _Strict
+from odyssey.config.fields import CurvePoint, _Strict
 
 Space = Literal["z", "w", "w+"]
 NoiseMode = Literal["const", "random", "none"]
-Curve = Union[float, list[tuple[DurationField, float]]]
+Curve = Union[float, list[CurvePoint]]
 
 SPACE_HELP = (
     "Where the path moves: z (input noise, the default), w (StyleGAN's mapped space: smoother, "

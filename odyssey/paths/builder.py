@@ -29,6 +29,7 @@ SPEEDS = ("natural", "constant", "uniform-image")
 Measure = Callable[[np.ndarray, np.ndarray | None], np.ndarray]  # points (m + 1, D), labels -> steps (m,)
 _MIN_SAMPLES, _MAX_SAMPLES = 32, 1 << 16
 _EPS = 1e-4  # fraction of the last move used to measure the end velocity
+MAX_FRAMES = 2**27  # as odyssey.config.fields.MAX_FRAMES: 25 days at 60 fps
 
 
 class PathBuilder:
@@ -124,10 +125,22 @@ class PathBuilder:
             if k < moves:
                 self.pieces.append(Piece(seconds[k], index, k))
 
+    def frame_count(self, total_frames: int | None = None) -> int:
+        """Frames of the path: ``total_frames`` if pinned, else round(seconds x fps); PathError
+        outside 1 .. ``MAX_FRAMES`` (a path longer than that is a mistake, not a film)."""
+        if total_frames is None:
+            total_frames = _round_frames([p.seconds for p in self.pieces], self.fps) if self.pieces else 0
+        if total_frames < 1:
+            raise PathError(f"the path is shorter than one frame ({total_frames} frames); lengthen it or raise fps")
+        if total_frames > MAX_FRAMES:
+            raise PathError(f"the path has {total_frames} frames; odyssey renders at most {MAX_FRAMES} ({MAX_FRAMES / 60 / 86400:.0f} days at 60 fps): shorten it")
+        return total_frames
+
     def build(self, total_frames: int | None = None) -> CompositePath:
         """The composed path; ``total_frames`` pins the count (default round(seconds x fps))."""
         if not self.legs:
             raise PathError("a path needs at least one leg")
+        total_frames = self.frame_count(total_frames)
         if self.loop:
             start = self.legs[0].leg.start.position
             end = self.legs[-1].leg.end()
@@ -136,6 +149,4 @@ class PathBuilder:
                     "a looping path must end where it starts: make it one closed leg, or end it with a keyframes leg "
                     "(which returns to the start), or set loop: false"
                 )
-        if total_frames is None:
-            total_frames = _round_frames([p.seconds for p in self.pieces], self.fps)
         return CompositePath(self.legs, self.pieces, total_frames, self.loop, self.latent_shape, self.marks)

@@ -29,6 +29,7 @@ import numpy as np
 import torch
 
 from odyssey import config as cfg
+from odyssey.config.fields import MAX_SEED
 from odyssey.errors import ConfigError, PathError
 from odyssey.models.base import Generator
 from odyssey.paths import (
@@ -226,6 +227,8 @@ def add_motion_leg(ctx: LegContext, spec: Any) -> None:
         leg = FourierLoopLeg(start, noise_variances(spec.harmonics), seconds, seed, "noise-loop")
     elif spec.type in ("circle", "lissajous", "polyline"):
         base = ctx.config.seed
+        if spec.axes is None and base + 2 > MAX_SEED:
+            raise ConfigError(f"{ctx.field}.axes: the default axes are seeds seed + 1 and seed + 2, past the last seed ({MAX_SEED}); give axes or a lower seed")
         axes = spec.axes or [cfg.AxisSpec(seed=base + 1), cfg.AxisSpec(seed=base + 2)]
         vectors = [_axis(ctx, a, f"{ctx.field}.axes.{i}") for i, a in enumerate(axes)]
         closed = True

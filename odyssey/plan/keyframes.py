@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from odyssey.config import KeyframeSpec, OdysseyConfig
+from odyssey.config.fields import MAX_SEED
 from odyssey.errors import ConfigError
 from odyssey.models.base import Generator, ModelInfo
 from odyssey.plan.timing import Keyframe
@@ -70,6 +71,8 @@ def keyframe_from_spec(
     label = label if label is not None else default_class
     if spec.vector is None and spec.image is None:
         seed = spec.seed if spec.seed is not None else config.seed + index
+        if seed > MAX_SEED:
+            raise ConfigError(f"{field}: its seed is seed + {index} = {seed}, past the last seed ({MAX_SEED}); lower the top-level seed")
         latent = generator.seed_latent(seed, label)
     return Keyframe(
         latent=latent,

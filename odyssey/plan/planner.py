@@ -47,9 +47,14 @@ def plan_trajectory(config: OdysseyConfig, generator: Generator) -> Trajectory:
     psi = float(spec.psi) if curve_points_ is None else float(np.median([v for _, v in curve_points_]))
     builder, names = assemble_path(config, generator, psi)
     duration = config.path.duration
+    pinned = duration.frames if duration is not None and duration.frames is not None else None
     try:
-        path = builder.build(duration.frames if duration is not None and duration.frames is not None else None)
+        frames = builder.frame_count(pinned)
     except PathError as exc:
+        raise ConfigError(f"path.duration: {exc}") from None
+    try:
+        path = builder.build(frames)
+    except PathError as exc:  # what is left: a loop that does not end where it starts
         raise ConfigError(f"path.loop: {exc}") from None
     try:
         curve = None if curve_points_ is None else ValueCurve(curve_points_, path.total_seconds if path.loop else None)
