@@ -56,9 +56,14 @@ def adapters() -> list[Adapter]:
 def _resolve_path(source: str | Path) -> Path:
     if isinstance(source, str) and source in BUNDLED:
         return bundled_path(source)
-    path = Path(source).expanduser()
+    try:
+        path = Path(source).expanduser()
+    except RuntimeError:
+        raise CheckpointError(f"{source}: no such user's home folder for '~'; write the path out") from None
     if path.is_dir():
         raise CheckpointError(f"{path} is a folder, not a checkpoint file; give the file itself")
+    if path.exists() and not path.is_file():
+        raise CheckpointError(f"{path} is a device or a pipe, not a checkpoint file; give the file itself")
     if not path.is_file():
         hint = "; point at your network pickle with --set model=PATH/TO/network.pkl" if path.suffix.lower() == ".pkl" else ""
         raise CheckpointError(

@@ -14,11 +14,13 @@ from typing import Any, Union
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from odyssey.errors import ConfigError
 from odyssey.config import safe_yaml
+from odyssey.config.files import FILE_FIELDS as _FILE_FIELDS
+from odyssey.config.files import check_output_is_not_an_input, check_output_name, input_files, user_path
 from odyssey.config.fields import DEFAULT_MODEL, DEFAULT_RENDERS_DIR, _DURATION, Duration
 from odyssey.config.leg_specs import LEG_TYPES, TruncationSpec
 from odyssey.config.spec import OdysseyConfig
+from odyssey.errors import ConfigError
 
 
 def _set_override(data: dict, assignment: str, cwd: Path | None = None) -> None:
@@ -73,7 +75,7 @@ def _files_from(base: Path, name: str, value: Any, top: bool = False) -> Any:
         return value
     names_file = name in _FILE_FIELDS or (name == "axes" and value.endswith(".npy"))
     if names_file or (top and (name == "output" or _looks_like_file(value))):
-        return str(base / Path(value).expanduser())
+        return str(base / user_path(value, name))
     return value
 
 
@@ -261,13 +263,23 @@ def load_config(
     if overrides:
         source += " (with --set overrides)"
     config = validate(data, source)
-    if output is not None:
-        out_path = Path(output).expanduser().resolve()
-    elif config.output:
-        out_path = (base / Path(config.output).expanduser()).resolve()
-    else:
-        out_path = (DEFAULT_RENDERS_DIR / f"{stem}.mp4").resolve()
-    return _resolve_files(config, base), out_path
+    try:
+        if output is not None:
+            out_path = user_path(output, "--out").resolve()
+        elif config.output:
+            out_path = (base / user_path(config.output, "output")).resolve()
+        else:
+            out_path = (DEFAULT_RENDERS_DIR / f"{stem}.mp4").resolve()
+        check_output_name(out_path, "--out" if output is not None else "output")
+        config = _resolve_files(config, base)
+        model_file = Path(config.model.path) if _looks_like_file(config.model.path) else None
+        inputs = input_files(config, None if isinstance(path, Mapping) else Path(path), model_file)
+        check_output_is_not_an_input(out_path, inputs)
+    except ConfigError as exc:
+        raise ConfigError(f"{source}: {exc}") from None
+    except OSError as exc:  # a name the system refuses (too long, say)
+        raise ConfigError(f"{source}: output: {output or config.output} cannot be a file name here ({exc.strerror or exc}); choose another") from None
+    return config, out_path
 
 
 def source_name(path: PathFile) -> str:
@@ -279,14 +291,11 @@ def _resolve_files(config: OdysseyConfig, base: Path) -> OdysseyConfig:
     """Make model files and every file a path names (vectors, drawings, directions) absolute
     against the path file's folder."""
     spec = config.model
-    model_file = base / Path(spec.path).expanduser()
+    model_file = base / user_path(spec.path, "model")
     model = spec.model_copy(update={"path": str(model_file)}) if _looks_like_file(spec.path) else spec
     path = _with_files(config.path, base)
     truncation = _with_files(config.truncation, base) if isinstance(config.truncation, TruncationSpec) else config.truncation
     return config.model_copy(update={"model": model, "path": path, "truncation": truncation})
-
-
-_FILE_FIELDS = ("vector", "file", "direction", "image")
 
 
 def _with_files(node: Any, base: Path) -> Any:
@@ -299,7 +308,7 @@ def _with_files(node: Any, base: Path) -> Any:
     for name in type(node).model_fields:
         value = getattr(node, name)
         if name in _FILE_FIELDS and isinstance(value, str) and not value.startswith("pca:"):
-            update[name] = str(base / Path(value).expanduser())
+            update[name] = str(base / user_path(value, name))
         elif isinstance(value, (BaseModel, list)):
             update[name] = _with_files(value, base)
     return node.model_copy(update=update) if update else node

@@ -31,6 +31,7 @@ import torch
 from odyssey import config as cfg
 from odyssey.config.fields import MAX_SEED
 from odyssey.errors import ConfigError, PathError
+from odyssey.models.arrays import file_problem
 from odyssey.models.base import Generator
 from odyssey.paths import (
     DirectionLeg,
@@ -139,10 +140,17 @@ def _axis(ctx: LegContext, axis: cfg.AxisSpec, field: str) -> np.ndarray:
     return resolve_direction(axis.direction, ctx.generator, field)
 
 
+MAX_POINTS_BYTES = 10 << 20
+
+
 def read_points(file: Path, field: str) -> np.ndarray:
     """Drawn 2-D points from JSON ([[x, y]...], [{x, y}...], {points: [...]}) or CSV (x,y rows) -> (m, 2)."""
-    if not file.is_file():
-        raise ConfigError(f"{field}: no such file {file}; give a JSON or CSV file of x, y points")
+    problem = file_problem(file)
+    if problem:
+        what = f"no such file {file}" if not file.exists() else f"{file} {problem}"
+        raise ConfigError(f"{field}: {what}; give a JSON or CSV file of x, y points")
+    if file.stat().st_size > MAX_POINTS_BYTES:
+        raise ConfigError(f"{field}: {file} is {file.stat().st_size} bytes; a drawn stroke is far smaller (at most {MAX_POINTS_BYTES})")
     text = file.read_text(encoding="utf-8", errors="replace")
     try:
         if file.suffix.lower() == ".json":
@@ -158,6 +166,8 @@ def read_points(file: Path, field: str) -> np.ndarray:
         raise ConfigError(f"{field}: cannot read points from {file} ({exc}); write a JSON list of [x, y] or CSV rows x,y") from None
     if points.ndim != 2 or points.shape[1] != 2:
         raise ConfigError(f"{field}: {file} must hold x, y pairs; got an array of shape {points.shape}")
+    if not np.isfinite(points).all():
+        raise ConfigError(f"{field}: {file} holds NaN or infinite coordinates; every point needs finite x and y")
     return points
 
 

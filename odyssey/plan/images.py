@@ -14,6 +14,7 @@ from pathlib import Path
 import torch
 
 from odyssey.errors import ConfigError, OdysseyError
+from odyssey.models.arrays import file_problem
 from odyssey.models.base import Generator
 from odyssey.models.images import ImageProblem, image_tensor
 
@@ -21,8 +22,10 @@ from odyssey.models.images import ImageProblem, image_tensor
 def image_latent(file: Path, generator: Generator, field: str) -> torch.Tensor:
     """The keyframe latent of picture ``file`` under ``generator``'s encoder; ConfigError naming ``field``."""
     info = generator.info
-    if not file.is_file():
-        raise ConfigError(f"{field}: no such file {file}; give a picture (PNG, JPEG, ...) relative to the path file")
+    problem = file_problem(file)
+    if problem:
+        what = f"no such file {file}" if not file.exists() else f"{file} {problem}"
+        raise ConfigError(f"{field}: {what}; give a picture (PNG, JPEG, ...) relative to the path file")
     try:
         x = image_tensor(file, info.resolution, info.channels, info.output_range)  # (1, C, H, W)
     except ImageProblem as problem:

@@ -19,7 +19,7 @@ from typing import Sequence
 from odyssey.adapters import load_generator
 from odyssey.config import OdysseyConfig, RenderSettings, load_config
 from odyssey.config.loading import PathFile, source_name
-from odyssey.errors import ConfigError, OdysseyError
+from odyssey.errors import CheckpointError, ConfigError, OdysseyError
 from odyssey.models.base import Generator
 from odyssey.plan.planner import plan_trajectory
 from odyssey.plan.styles import style_generator
@@ -72,12 +72,14 @@ def load_job(path_file: PathFile, overrides: Sequence[str] = (), output: str | P
         generator, trajectory = plan_config(config)
     except ConfigError as exc:
         raise name_errors(source, exc) from None
+    except CheckpointError as exc:  # about the file 'model:' names
+        raise name_errors(source, exc, "model") from None
     return Job(source if isinstance(path_file, Mapping) else Path(path_file), config, out_path, generator, trajectory)
 
 
-def name_errors(source: str, error: OdysseyError) -> OdysseyError:
-    """``error`` (same type) with the path file ``source`` named in front of each line."""
-    error.args = (named(source, str(error)),)
+def name_errors(source: str, error: OdysseyError, field: str | None = None) -> OdysseyError:
+    """``error`` (same type) with the path file ``source`` (and ``field``) named in front of each line."""
+    error.args = (named(f"{source}: {field}" if field else source, str(error)),)
     return error
 
 

@@ -9,6 +9,8 @@ by a VAE (``odyssey.plan.images``), class names become indices. Every error is a
 
 from __future__ import annotations
 
+import math
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -17,29 +19,44 @@ import torch
 from odyssey.config import KeyframeSpec, OdysseyConfig
 from odyssey.config.fields import MAX_SEED
 from odyssey.errors import ConfigError
+from odyssey.models.arrays import ArrayProblem, read_array
 from odyssey.models.base import Generator, ModelInfo
 from odyssey.plan.timing import Keyframe
 
 
+MAX_NORM_RATIO = 50.0  # a latent of norm > 50 sqrt(D) is not in any model's units
+
+
 def load_vector(file: Path, generator: Generator, field: str) -> torch.Tensor:
     """A saved latent from ``.npy`` (numpy.save) or ``.npz`` (key ``w``, as NVIDIA's
-    projector writes, or its only array), shaped by ``generator.vector_latent``."""
-    if not file.is_file():
+    projector writes, or its only array), shaped by ``generator.vector_latent``.
+
+    Read with its header checked first (``odyssey.models.arrays``); refused when it holds
+    NaN or infinity, is all zeros (no direction for slerp to turn from), or is far too
+    large to be a latent (norm over 50 sqrt(D): saved in other units?)."""
+    if not file.is_file() and not file.exists():
         raise ConfigError(f"{field}: no such file {file}; give a .npy file saved with numpy.save (or a projector's .npz)")
     try:
-        loaded = np.load(file, allow_pickle=False)
-        if isinstance(loaded, np.lib.npyio.NpzFile):
-            with loaded:
-                keys = list(loaded.keys())
-                if "w" not in keys and len(keys) != 1:
-                    raise ConfigError(f"{field}: {file} holds arrays {keys}; save the latent under the key 'w' (or alone)")
-                loaded = loaded["w" if "w" in keys else keys[0]]
-    except (ValueError, OSError) as exc:
-        raise ConfigError(f"{field}: cannot read {file} as a .npy/.npz array ({exc}); save it with numpy.save") from None
+        loaded = read_array(file)
+    except ArrayProblem as problem:
+        raise ConfigError(f"{field}: {file} {problem}; give a .npy file saved with numpy.save (or a projector's .npz)") from None
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise ConfigError(f"{field}: cannot read {file} ({exc}); save it with numpy.save") from None
+    if not np.issubdtype(loaded.dtype, np.number) or np.issubdtype(loaded.dtype, np.complexfloating):
+        raise ConfigError(f"{field}: {file} holds {loaded.dtype} values; a latent is real numbers")
     try:
-        return generator.vector_latent(np.asarray(loaded))
+        latent = generator.vector_latent(np.asarray(loaded))
     except ValueError as exc:
         raise ConfigError(f"{field}: {file} {exc}") from None
+    values = latent.detach().double().reshape(-1)
+    if not torch.isfinite(values).all():
+        raise ConfigError(f"{field}: {file} holds NaN or infinite values; save a finite latent")
+    norm = float(values.norm())
+    if norm == 0.0:
+        raise ConfigError(f"{field}: {file} is all zeros, which has no direction for a path to turn from; save another latent")
+    if norm > MAX_NORM_RATIO * math.sqrt(max(values.numel(), 1)):
+        raise ConfigError(f"{field}: {file} has norm {norm:.3g}, over {MAX_NORM_RATIO:g} sqrt(D): not a latent in this model's units (typical: about sqrt(D))")
+    return latent
 
 
 def resolve_class(info: ModelInfo, value: str | int | None, field: str) -> int | None:

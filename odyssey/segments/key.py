@@ -104,6 +104,8 @@ def _model_digest(config: OdysseyConfig) -> str:
 def file_digest(path: Path) -> str | None:
     """sha256 of a file's bytes, or None if it cannot be read (loading will report why)."""
     digest = hashlib.sha256()
+    if not path.is_file():  # a device or a pipe is never read (it may never end); loading says why
+        return None
     try:
         with open(path, "rb") as handle:
             while chunk := handle.read(_CHUNK):

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from odyssey.errors import WriterError
+from odyssey.writers.staging import remove_quietly, user_path, why_unwritable
 
 
 def save_array(target: str | Path, array: np.ndarray) -> Path:
@@ -25,7 +26,7 @@ def save_array_chunks(target: str | Path, shape: tuple[int, ...], dtype: np.dtyp
     """Stream ``chunks`` (consecutive slices along the first axis, adding up to ``shape``) into a
     .npy at ``target``: written under a temp name and renamed when complete; nothing is left
     at ``target`` on any error (or Ctrl-C)."""
-    target = Path(target)
+    target = user_path(target)
     if target.suffix != ".npy":
         raise WriterError(f"{target}: latents are saved as .npy; give a file name ending in .npy")
     partial = target.with_name(f".{target.name}.partial.npy")
@@ -42,9 +43,9 @@ def save_array_chunks(target: str | Path, shape: tuple[int, ...], dtype: np.dtyp
         del array
         os.replace(partial, target)
     except OSError as exc:
-        partial.unlink(missing_ok=True)
-        raise WriterError(f"{target}: cannot write ({exc.strerror or exc}); choose a writable folder with enough space") from None
+        remove_quietly(partial)
+        raise WriterError(f"{target}: cannot write ({why_unwritable(exc)}); choose a writable folder with enough space") from None
     except BaseException:
-        partial.unlink(missing_ok=True)
+        remove_quietly(partial)
         raise
     return target

@@ -16,7 +16,7 @@ from odyssey.writers.formats import output_format
 from odyssey.writers.gif import GifWriter
 from odyssey.writers.png import PngWriter
 from odyssey.writers.spec import VideoSpec
-from odyssey.writers.staging import prepare_folder
+from odyssey.writers.staging import check_frames_folder, prepare_folder, user_path
 from odyssey.writers.video import Mp4Writer, WebmWriter
 
 WRITERS: dict[str, type[FrameWriter]] = {
@@ -33,7 +33,7 @@ def open_writer(spec: VideoSpec) -> FrameWriter:
     The output folder is created if it is missing (and stays, even if the write later
     fails). Raises WriterError for anything the user can fix, before any frame is produced.
     """
-    path = spec.path.expanduser()
+    path = user_path(spec.path)
     if path.name in ("", ".", ".."):
         raise WriterError(
             f"output {spec.path} has no name of its own; give a file or folder name "
@@ -51,8 +51,12 @@ def check_output(path: Path) -> str:
     ``open_writer`` would), so an unwritable destination fails in milliseconds, not
     after the model has loaded.
     """
-    path = path.expanduser()
+    path = user_path(path)
     fmt = output_format(path)
+    if path.exists() and not path.is_dir() and not path.is_file():
+        raise WriterError(f"output {path} is a device or a pipe, not a file; give a file name (or a folder for PNG frames)")
+    if fmt == "png":
+        check_frames_folder(path)  # a folder of other things is refused now, not after the render
     find_ffmpeg()
     prepare_folder(path.parent)
     return fmt

@@ -53,6 +53,23 @@ def why_unwritable(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
+MAX_NAME_BYTES = 200  # file systems allow 255 bytes per name; temp names beside it add ~30
+
+
+def user_path(path: Path | str) -> Path:
+    """``path`` with ``~`` expanded, and a name short enough for the temp names beside it;
+    WriterError otherwise (never a RuntimeError for an unknown user)."""
+    try:
+        path = Path(path).expanduser()
+    except RuntimeError:
+        raise WriterError(f"{path}: no such user's home folder for '~'; write the path out") from None
+    for part in path.parts:
+        size = len(part.encode("utf-8", "surrogateescape"))
+        if size > MAX_NAME_BYTES:
+            raise WriterError(f"a name in {path} is {size} bytes long; keep each name under {MAX_NAME_BYTES}")
+    return path
+
+
 def temp_sibling(final: Path, role: str, suffix: str = "") -> Path:
     """A fresh hidden name next to ``final``, e.g. ``.walk.3f9c2a1b.partial.mp4``.
 
