@@ -29,17 +29,20 @@ class WriterError(OdysseyError):
 
 
 class FFmpegError(WriterError):
-    """ffmpeg failed; the message carries its command line and the tail of its stderr."""
+    """ffmpeg failed. The message is one line: what failed, ffmpeg's first error and the fix,
+    and where ffmpeg's whole command line and output were saved (``log``); ``command`` and
+    ``stderr`` hold them too."""
 
-    def __init__(self, message: str, command: list[str] | None = None, stderr: str = "") -> None:
+    def __init__(self, message: str, command: list[str] | None = None, stderr: str = "", log: str | None = None) -> None:
         self.command = command or []
         self.stderr = stderr
+        self.log = log
         detail = message
-        if command:
-            detail += f" (command: {' '.join(command)})"
-        tail = stderr.strip().splitlines()[-3:]
-        if tail:
-            detail += " ffmpeg said: " + " | ".join(line.strip() for line in tail)
+        if log:
+            detail += f" (ffmpeg's command and output: {log})"
+        elif command:
+            words = " ".join(command)
+            detail += f" (command: {words if len(words) <= 300 else words[:297] + '...'})"
         super().__init__(detail)
 
 

@@ -18,11 +18,14 @@ __all__ = ["app", "main"]
 def main() -> None:
     """Console entry point."""
     try:
+        from odyssey.cli.options import catch_interrupts
+
+        catch_interrupts()
         from odyssey.cli.root import app
 
         app(prog_name="odyssey")
     except KeyboardInterrupt:  # before the command started (imports), or after it ended
-        sys.stderr.write("interrupted\n")
+        sys.stderr.write("interrupted: nothing was written\n")
         sys.exit(130)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -76,6 +77,24 @@ class _NoteHandler(logging.Handler):
             note(record.getMessage())
         except Exception:  # noqa: BLE001 - a note must never break a render
             self.handleError(record)
+
+
+_INTERRUPTED: list[bool] = []
+
+
+def _on_interrupt(signum: int, frame: object) -> None:
+    _INTERRUPTED.append(True)
+    raise KeyboardInterrupt
+
+
+def catch_interrupts() -> None:
+    """Ctrl-C raises KeyboardInterrupt as usual, and is remembered: an error that a library
+    turned it into (a reader interrupted mid-file says "corrupt") is then reported as Ctrl-C."""
+    signal.signal(signal.SIGINT, _on_interrupt)
+
+
+def was_interrupted() -> bool:
+    return bool(_INTERRUPTED)
 
 
 def notes(quiet: bool = False) -> None:

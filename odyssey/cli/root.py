@@ -8,6 +8,7 @@ registers them.
 from __future__ import annotations
 
 import os
+import sys
 from typing import Annotated, Any
 
 import typer
@@ -15,6 +16,7 @@ from typer.core import TyperCommand, TyperGroup
 
 from odyssey import __version__
 from odyssey.cli import inspect, models, render, train
+from odyssey.cli.options import was_interrupted
 from odyssey.errors import OdysseyError
 
 
@@ -26,6 +28,9 @@ class _Group(TyperGroup):
         try:
             return super().invoke(ctx)
         except OdysseyError as exc:
+            if was_interrupted():  # a reader that Ctrl-C stopped mid-file may call it corrupt: it was Ctrl-C
+                typer.secho("interrupted: nothing was written to the output path", fg="yellow", err=True)
+                ctx.exit(130)
             if ctx.params.get("debug") or os.environ.get("ODYSSEY_DEBUG"):
                 raise
             for line in str(exc).splitlines() or [type(exc).__name__]:
@@ -37,6 +42,34 @@ class _Group(TyperGroup):
 
     def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:  # type: ignore[override]
         return super().parse_args(ctx, _ray_without_address(args))
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        """Mistyped options are one line too (exit 2), not a usage box."""
+        kwargs["standalone_mode"] = False
+        try:
+            code = super().main(*args, **kwargs)  # without standalone mode, ctx.exit(n) comes back as n
+        except _UsageError as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError":  # plain `odyssey`: the help, as asked
+                typer.echo(exc.format_message())
+                sys.exit(0)
+            command = exc.ctx.command_path if exc.ctx is not None else "odyssey"
+            typer.secho(f"error: {_one_line(exc.format_message()).rstrip('.')}; see `{command} --help`", fg="red", err=True)
+            sys.exit(exc.exit_code)
+        except _Abort:
+            typer.secho("interrupted: nothing was written to the output path", fg="yellow", err=True)
+            sys.exit(130)
+        except _Exit as exc:
+            sys.exit(exc.exit_code)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+_UsageError = typer.BadParameter.__mro__[1]  # click's UsageError, wherever this typer keeps click
+_Abort = typer.Abort
+_Exit = typer.Exit
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 class _Command(TyperCommand):

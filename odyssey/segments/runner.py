@@ -38,6 +38,7 @@ from odyssey.plan.trajectory import Trajectory
 from odyssey.segments.encode import SegmentEncoder, finish_segment
 from odyssey.segments.encoding import Encoding
 from odyssey.segments.join import join_segments
+from odyssey.segments.lock import render_lock
 from odyssey.segments.manifest import Manifest, Workspace, read_manifest
 from odyssey.segments.plan import Segment, shard_segments
 from odyssey.segments.ray_runner import render_on_ray
@@ -112,7 +113,8 @@ def join_path_file(
     session = RenderSession(config, out_path, command_source(source, overrides, output))
     if session.claim_output(force) is not None:
         return session.output
-    return join_session(session, keep_segments=keep_segments)
+    with render_lock(session.output):
+        return join_session(session, keep_segments=keep_segments)
 
 
 def render_segments(
@@ -126,7 +128,24 @@ def render_segments(
     progress: bool = True,
     log: Log | None = None,
 ) -> SegmentReport:
-    """Render (the unfinished part of) a session, then join unless it is one shard of several."""
+    """Render (the unfinished part of) a session, then join unless it is one shard of several.
+
+    Holds the output's lock meanwhile (``odyssey.segments.lock``): shared for a shard,
+    exclusive otherwise, so two renders of one output never run at once."""
+    with render_lock(session.output, shared=shard is not None):
+        return _render_locked(session, load, shard, ray, ray_workers, keep_segments, progress, log)
+
+
+def _render_locked(
+    session: RenderSession,
+    load: Loader,
+    shard: tuple[int, int] | None,
+    ray: str | None,
+    ray_workers: int | None,
+    keep_segments: bool,
+    progress: bool,
+    log: Log | None,
+) -> SegmentReport:
     say = log or (lambda message: None)
     workspace = session.workspace
     manifest: Manifest | None = None
@@ -167,9 +186,10 @@ def render_segments(
 
 
 def _tidy(session: RenderSession, manifest: Manifest | None, shard: tuple[int, int] | None) -> None:
-    """After a failure before anything was planned (the model did not load, say), leave no empty
-    work folder behind. Shards never do this: another may be about to write its manifest there."""
-    if manifest is None and shard is None:
+    """After a failure before any segment was finished (the model did not load, the encoder
+    refused its settings), leave no work folder behind: there is nothing in it to resume.
+    Shards never do this: another may be about to write its manifest there."""
+    if shard is None and (manifest is None or not session.finished(manifest)):
         session.workspace.remove()
 
 

@@ -10,6 +10,7 @@ command line and the tail of ffmpeg's own message.
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 import re
 import subprocess
@@ -87,6 +88,29 @@ def _describe_exit(code: int) -> str:
     return f"exit status {code}"
 
 
+def advice(stderr: str) -> str:
+    """What to do about a failure, from what ffmpeg said: a full disk is not a bad setting."""
+    if "No space left on device" in stderr or "Disk quota exceeded" in stderr:
+        return "the disk is full: free some space and run the same command again"
+    if "Permission denied" in stderr or "Read-only file system" in stderr:
+        return "ffmpeg may not write there: check the folder's permissions, or choose another output"
+    return "fix that setting or input and retry"
+
+
+_LOGS = itertools.count()
+
+
+def save_log(command: list[str], stderr: str) -> str | None:
+    """Save ffmpeg's command line and output where a failure's message can point: a file in the
+    temp folder, or None where even that cannot be written (a full disk)."""
+    path = Path(tempfile.gettempdir()) / f"odyssey-ffmpeg-{os.getpid()}-{next(_LOGS)}.log"
+    try:
+        path.write_text("command: " + " ".join(command) + "\n\n" + stderr, encoding="utf-8")
+    except OSError:
+        return None
+    return str(path)
+
+
 def first_cause(stderr: str) -> str:
     """ffmpeg's first error line, which names the root cause; later lines are fallout.
 
@@ -151,8 +175,8 @@ class FFmpegProcess:
         stderr = self._stderr_text()
         cause = first_cause(stderr) or "it printed nothing"
         self._close_stderr()
-        message = f"{what} ({_describe_exit(code)}): {cause}; fix that setting or input and retry"
-        return FFmpegError(message, self.command, stderr)
+        message = f"{what} ({_describe_exit(code)}): {cause}; {advice(stderr)}"
+        return FFmpegError(message, self.command, stderr, save_log(self.command, stderr))
 
     def write(self, data: memoryview) -> None:
         """Send bytes to ffmpeg's stdin; FFmpegError if ffmpeg has died."""

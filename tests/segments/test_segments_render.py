@@ -112,7 +112,8 @@ def test_ffmpeg_dying_keeps_finished_segments_and_the_rerun_resumes(tmp_path, pa
         api.render_file(path_file, (), out, progress=False)
     message = str(failure.value)
     assert "No space left on device" in message and "2 of 4 segments are finished and kept in" in message
-    assert "run the same command to resume" in message and "command:" in message
+    assert "the disk is full: free some space" in message and "fix that setting" not in message
+    assert "run the same command to resume" in message and "ffmpeg's command and output: " in message and "\n" not in message
     assert not out.exists()
     assert work_names(tmp_path) == ["manifest.json", "seg_000000.json", "seg_000000.mp4", "seg_000001.json", "seg_000001.mp4"]
     monkeypatch.delenv("IMAGEIO_FFMPEG_EXE")

@@ -204,10 +204,10 @@ def test_ffmpeg_failure_reports_command_and_stderr(
                 writer.write(batch)
     error = info.value
     message = str(error)
-    assert "-preset nonsense" in message  # the command
-    assert "invalid preset 'nonsense'" in message  # ffmpeg's own words
-    assert "ffmpeg said:" in message
+    assert "invalid preset 'nonsense'" in message and "\n" not in message  # ffmpeg's own words, on one line
     assert "-preset" in error.command and "invalid preset" in error.stderr
+    saved = Path(error.log).read_text()  # the whole command and output, where the message says
+    assert error.log in message and "-preset nonsense" in saved and "invalid preset" in saved
     if count == 200:  # ffmpeg died early; a write noticed, not just the final close
         assert writer.frames_written < count
         assert "while receiving frames" in message
