@@ -15,6 +15,7 @@ from typing import Any
 
 from torch import nn
 
+from odyssey.adapters.checked import build_fitting, check_kwargs, short
 from odyssey.adapters.dcgan import DCGANGenerator, build_dcgan_net, load_strict
 from odyssey.adapters.registry import Adapter
 from odyssey.errors import CheckpointError
@@ -52,15 +53,16 @@ def load_native(path: Path, options: Mapping[str, Any]) -> Generator:
         )
     if not isinstance(meta["kwargs"], dict):
         raise CheckpointError(
-            f"{path}: metadata kwargs must be an object, got {meta['kwargs']!r}; re-convert the file"
+            f"{path}: metadata kwargs must be an object, got {short(meta['kwargs'])}; re-convert the file"
         )
-    try:
-        net = arch.build(meta["kwargs"])
-    except (TypeError, ValueError) as exc:
+    check_kwargs(meta["kwargs"], str(path))
+    try:  # built on 'meta' and compared with the stored weights before any allocation
+        net = build_fitting(lambda: arch.build(meta["kwargs"]), state_dict, str(path), f"{meta['architecture']} network")
+    except (TypeError, ValueError, RuntimeError, NotImplementedError) as exc:
         raise CheckpointError(
-            f"{path}: cannot build {meta['architecture']} from kwargs {meta['kwargs']} ({exc}); "
+            f"{path}: cannot build {meta['architecture']} from kwargs {short(meta['kwargs'])} ({short(str(exc))}); "
             "re-convert the file"
-        ) from exc
+        ) from None
     load_strict(net, state_dict, path)
     try:
         return arch.wrap(net, info)

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from odyssey.adapters.bundled import BUNDLED, bundled_path, list_bundled
 from odyssey.errors import CheckpointError
 from odyssey.models.base import Generator
@@ -117,7 +119,7 @@ def resolve(
     opts = dict(options or {})
     if format is not None:
         adapter = _by_format(format)
-        return adapter, path, adapter.load(path, opts)
+        return adapter, path, _finite(adapter.load(path, opts), path)
     accepted, refusals = _select(path)
     if not accepted:
         formats = ", ".join(a.name for a in _ADAPTERS)
@@ -128,12 +130,20 @@ def resolve(
     failures: list[CheckpointError] = []
     for adapter in accepted:
         try:
-            return adapter, path, adapter.load(path, opts)
+            return adapter, path, _finite(adapter.load(path, opts), path)
         except CheckpointError as exc:
             failures.append(exc)
     if len(failures) == 1:
         raise failures[0]
     raise CheckpointError(" | ".join(f"{a.name}: {e}" for a, e in zip(accepted, failures, strict=True)))
+
+
+def _finite(generator: Generator, path: Path) -> Generator:
+    """The generator, once every weight of its networks is known to be finite."""
+    from odyssey.adapters.checked import check_finite  # here: checked imports nothing of the registry
+
+    check_finite([value for value in vars(generator).values() if isinstance(value, torch.nn.Module)], str(path))
+    return generator
 
 
 def load_generator(source: str | Path, format: str | None = None, options: dict | None = None) -> Generator:

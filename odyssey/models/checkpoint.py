@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import pickle
 import re
@@ -181,16 +182,41 @@ def read_native_metadata(path: str | Path) -> dict[str, Any]:
     return {**OPTIONAL_FIELDS, **meta}
 
 
+MAX_SIDE = 16384  # pixels on a side of any generator's image
+MAX_LATENT = 1 << 22  # values in a latent
+MAX_CLASSES = 100_000
+
+
+def _check_described(path: str | Path, latent: tuple[int, ...], resolution: tuple[int, int], channels: int, output_range: tuple[float, float], names: Any) -> None:
+    """CheckpointError if the described model is impossible: a metadata header can lie."""
+    def bad(what: str) -> CheckpointError:
+        return CheckpointError(f"{path}: odyssey metadata says {what}; the file is corrupt or forged: re-convert it")
+
+    if not latent or any(v < 1 for v in latent) or math.prod(latent) > MAX_LATENT:
+        raise bad(f"latent_shape {list(latent)} (each at least 1, at most {MAX_LATENT} values)")
+    if any(not 1 <= v <= MAX_SIDE for v in resolution):
+        raise bad(f"resolution {list(resolution)} (each side 1 to {MAX_SIDE})")
+    if channels not in (1, 3, 4):
+        raise bad(f"{channels} channels (1 gray, 3 RGB or 4 RGBA)")
+    low, high = output_range
+    if not (math.isfinite(low) and math.isfinite(high) and high > low):
+        raise bad(f"output_range [{low}, {high}] (two finite numbers, low < high)")
+    if names is not None and (not isinstance(names, (list, tuple)) or not 1 <= len(names) <= MAX_CLASSES):
+        raise bad(f"class_names of {type(names).__name__} (a list of 1 to {MAX_CLASSES} names)")
+
+
 def native_info(meta: dict[str, Any], path: str | Path) -> ModelInfo:
-    """The ``ModelInfo`` described by validated native metadata; CheckpointError if malformed."""
+    """The ``ModelInfo`` described by validated native metadata; CheckpointError if malformed or impossible."""
     try:
         names = meta["class_names"]
         low, high = (float(v) for v in meta["output_range"])
         height, width = (int(v) for v in meta["resolution"])
+        latent = tuple(int(v) for v in meta["latent_shape"])
+        _check_described(path, latent, (height, width), int(meta["channels"]), (low, high), names)
         return ModelInfo(
             name=str(meta["name"]),
             family=str(meta["family"]),
-            latent_shape=tuple(int(v) for v in meta["latent_shape"]),
+            latent_shape=latent,
             resolution=(height, width),
             channels=int(meta["channels"]),
             output_range=(low, high),

@@ -179,3 +179,63 @@ def test_torch_file_named_safetensors_is_read_by_contents(tmp_path: Path) -> Non
     path = tmp_path / "mislabelled.safetensors"
     torch.save(Tutorial().state_dict(), path)
     assert load_generator(path).info.family == "dcgan"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"channels": 0}, "0 channels"),
+        ({"channels": -3}, "-3 channels"),
+        ({"resolution": [-16, 16]}, "resolution"),
+        ({"resolution": [10**9, 10**9]}, "resolution"),
+        ({"latent_shape": [0]}, "latent_shape"),
+        ({"latent_shape": [10**7, 10**7]}, "latent_shape"),
+        ({"output_range": [1.0, 1.0]}, "output_range"),
+        ({"output_range": [0.0, float("nan")]}, "output_range"),
+        ({"class_names": "abc"}, "class_names"),
+        ({"kwargs": {"in_channels": 16, "widths": [1 << 20, 4], "out_channels": 3, "bias": False}}, "beyond any generator's sizes"),
+        ({"kwargs": {"in_channels": 16, "widths": [4096, 4096], "out_channels": 3, "bias": False}}, "do not fit"),
+    ],
+)
+def test_native_metadata_that_lies_is_refused_before_building(change: dict, message: str, tmp_path: Path) -> None:
+    """Metadata is checked against what a model can be, and kwargs against the stored weights
+    (on the meta device: a 4096-channel network is never allocated)."""
+    net = tiny_net()
+    path = tmp_path / "m.safetensors"
+    write_native(path, net.state_dict(), native_meta(net, nz=16) | change)
+    with pytest.raises(CheckpointError, match=message) as info:
+        load_generator(path)
+    assert str(path) in str(info.value) and "\n" not in str(info.value)
+
+
+def test_nan_weights_are_refused(tmp_path: Path) -> None:
+    net = tiny_net()
+    state = net.state_dict()
+    state["blocks.0.conv.weight"][0, 0, 0, 0] = float("nan")
+    path = tmp_path / "nan.safetensors"
+    write_native(path, state, native_meta(net, nz=16))
+    with pytest.raises(CheckpointError, match="holds NaN or infinite values"):
+        load_generator(path)
+
+
+@pytest.mark.parametrize("lie", ["shape", "dtype"])
+def test_a_safetensors_header_that_lies_about_its_tensors_is_refused(tmp_path: Path, lie: str) -> None:
+    import json as json_module
+    import struct
+
+    net = tiny_net()
+    path = tmp_path / "m.safetensors"
+    write_native(path, net.state_dict(), native_meta(net, nz=16))
+    data = path.read_bytes()
+    size = struct.unpack("<Q", data[:8])[0]
+    header = json_module.loads(data[8 : 8 + size])
+    entry = header["blocks.0.conv.weight"]
+    if lie == "shape":
+        entry["shape"] = [entry["shape"][0] * 1000, *entry["shape"][1:]]
+    else:
+        entry["dtype"] = "F64"
+    text = json_module.dumps(header).encode()
+    path.write_bytes(struct.pack("<Q", len(text)) + text + data[8 + size :])
+    with pytest.raises(CheckpointError) as info:
+        load_generator(path)
+    assert str(path) in str(info.value) and "\n" not in str(info.value)

@@ -29,6 +29,7 @@ from typing import Any, Callable, Mapping
 import torch
 from torch import nn
 
+from odyssey.adapters.checked import build_fitting, check_kwargs, short
 from odyssey.adapters.registry import Adapter
 from odyssey.adapters.stylegan.generator import StyleGANGenerator
 from odyssey.adapters.stylegan.nvpickle import flatten_state, is_network_pickle, read_network_pickle, record_kwargs
@@ -117,23 +118,22 @@ def load_network(path: Path, key: str = "G_ema") -> tuple[nn.Module, str, dict[s
     except ValueError as exc:
         raise CheckpointError(f"{path}: {exc}; odyssey builds StyleGAN2/3 generators only (try trust_pickle: true for other architectures)") from None
     kwargs = record_kwargs(record)
-    try:
+    check_kwargs(kwargs, str(path))
+    built: list[tuple[dict[str, Any], list[str]]] = []
+
+    def build() -> nn.Module:
         net, used, dropped = build_network(family, kwargs)
-    except (TypeError, ValueError) as exc:
-        raise CheckpointError(f"{path}: cannot build a {family} generator from its kwargs {kwargs} ({exc})") from None
+        built.append((used, dropped))
+        return net
+
+    try:
+        net = build_fitting(build, state, str(path), f"{family} generator")  # checked on 'meta' before any allocation
+    except (TypeError, ValueError, RuntimeError, NotImplementedError) as exc:
+        raise CheckpointError(f"{path}: cannot build a {family} generator from its kwargs {short(kwargs)} ({short(str(exc))})") from None
+    used, dropped = built[-1]
     if dropped:
         warnings.warn(f"{path}: ignored init kwargs this {family} generator does not know: {', '.join(dropped)}", stacklevel=2)
     own = net.state_dict()
-    missing = sorted(set(own) - set(state))
-    unexpected = sorted(set(state) - set(own))
-    if missing or unexpected:
-        detail = (f"missing {', '.join(missing[:4])}" if missing else "") + ("; " if missing and unexpected else "") + (
-            f"unexpected {', '.join(unexpected[:4])}" if unexpected else ""
-        )
-        raise CheckpointError(f"{path}: its {family} weights do not fit the architecture its kwargs describe ({detail}); try trust_pickle: true with the model's own code")
-    bad = [name for name, tensor in own.items() if tuple(tensor.shape) != tuple(state[name].shape)]
-    if bad:
-        raise CheckpointError(f"{path}: {bad[0]} has shape {tuple(state[bad[0]].shape)}, expected {tuple(own[bad[0]].shape)} from its kwargs")
     net.load_state_dict({name: state[name].to(torch.float32) if state[name].is_floating_point() else state[name] for name in own})
     return net.eval().requires_grad_(False), family, used
 

@@ -111,7 +111,55 @@ def read_network_pickle_data(path: str | Path) -> dict[str, Any]:
         raise CheckpointError(f"{path} is a corrupt pickle ({type(exc).__name__}: {exc}); re-download it") from None
     if not isinstance(data, dict):
         raise CheckpointError(f"{path} holds a {type(data).__name__}, not NVIDIA's dict of networks (G, D, G_ema, ...); is it a network pickle?")
+    check_bounds(data, str(path))
     return data
+
+
+MAX_DEPTH = 64  # a StyleGAN's modules nest a few levels; its kwargs a few more
+MAX_VALUES = 1_000_000  # values once shared references are expanded (weights count one each)
+
+
+def _parts(value: Any) -> list[Any]:
+    if isinstance(value, dict):
+        return [*value.keys(), *value.values()]
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return list(value)
+    if isinstance(value, ModuleRecord):
+        parts = [value.parameters, value.buffers, value.children, value.attributes]
+        if isinstance(value, NetworkRecord):
+            parts += [value.init_args, value.init_kwargs]
+        return parts
+    return []
+
+
+def check_bounds(data: Any, where: str) -> None:
+    """CheckpointError if what was unpickled nests deeper than ``MAX_DEPTH`` or holds more than
+    ``MAX_VALUES`` values with shared references expanded (a "billion laughs" list, a chain of
+    200,000 modules), before anything recursive walks, copies or prints it."""
+    sizes: dict[int, int] = {}
+    open_values: set[int] = set()
+    stack: list[tuple[Any, int, bool]] = [(data, 1, False)]
+    while stack:
+        value, depth, expanded = stack.pop()
+        parts = _parts(value)
+        if not parts:
+            continue
+        if id(value) in sizes:
+            continue
+        if depth > MAX_DEPTH:
+            raise CheckpointError(f"{where}: nested more than {MAX_DEPTH} levels deep, which no network pickle is; the file is corrupt or malicious")
+        if not expanded:
+            if id(value) in open_values:
+                raise CheckpointError(f"{where}: holds a value that contains itself; the file is corrupt or malicious")
+            open_values.add(id(value))
+            stack.append((value, depth, True))
+            stack.extend((part, depth + 1, False) for part in parts)
+            continue
+        total = 1 + sum(sizes.get(id(part), 1) for part in parts)
+        sizes[id(value)] = total
+        open_values.discard(id(value))
+        if total > MAX_VALUES:
+            raise CheckpointError(f"{where}: holds more than {MAX_VALUES} values once its shared references are expanded (a pickle bomb?); refused")
 
 
 def read_network_pickle(path: str | Path, key: str = "G_ema") -> NetworkRecord:

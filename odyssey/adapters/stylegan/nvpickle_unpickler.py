@@ -217,7 +217,11 @@ class SafeUnpickler(pickle._Unpickler):  # the pure-Python VM, so that opcodes c
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             untyped = storage.untyped()
-        try:  # set_ checks that size/stride/offset fit inside the storage
+        available = untyped.nbytes() // max(1, torch.empty((), dtype=storage.dtype).element_size())
+        needed = 0 if 0 in size else offset + 1 + sum((n - 1) * s for n, s in zip(size, stride))
+        if needed > available or offset > available:  # set_ would grow the storage: uninitialised memory
+            raise self._corrupt(f"a tensor of size {tuple(size)}, stride {tuple(stride)}, offset {offset} needs {needed} values but its storage holds {available}")
+        try:
             return torch.empty((0,), dtype=storage.dtype).set_(untyped, offset, tuple(size), tuple(stride))
         except RuntimeError as exc:
             raise self._corrupt(f"a tensor does not fit its storage ({str(exc).splitlines()[0]})") from None
