@@ -41,13 +41,13 @@ from odyssey.config.loading import (
     read_yaml,
     validate,
 )
-from odyssey.config.render_settings import RenderSettings, output_size
+from odyssey.config.render_settings import RenderSettings, frame_channels, output_size
 from odyssey.config.spec import ModelSpec, OdysseyConfig, VideoSettings
 from odyssey.config.styles import NoiseMode, Space, TransformSpec, curve_points
 
 __all__ = [
     "DEFAULT_MODEL", "DEFAULT_RENDERS_DIR", "LEG_TYPES", "AxisSpec", "CircleLegSpec", "DirectionLegSpec", "Duration",
     "DurationField", "HoldLegSpec", "Interpolation", "KeyframeSpec", "KeyframesLegSpec", "LissajousLegSpec", "ModelSpec",
-    "NoiseLoopLegSpec", "NoiseMode", "OdysseyConfig", "Space", "TransformSpec", "curve_points", "PathSpec", "PolylineLegSpec", "RenderSettings", "Speed", "output_size", "TruncationSpec", "VideoSettings", "WalkLegSpec",
+    "NoiseLoopLegSpec", "NoiseMode", "OdysseyConfig", "Space", "TransformSpec", "curve_points", "PathSpec", "PolylineLegSpec", "RenderSettings", "Speed", "frame_channels", "output_size", "TruncationSpec", "VideoSettings", "WalkLegSpec",
     "_set_override", "format_validation_error", "json_schema", "load_config", "read_yaml", "validate",
 ]  # fmt: skip

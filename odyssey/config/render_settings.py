@@ -26,6 +26,7 @@ class RenderSettings:
     precision: str = "auto"
     batch_size: int | None = None
     compile: bool = False
+    alpha: bool = False  # keep a 4-channel (RGBA) model's alpha: PNG frames only; else composited over black
 
     @classmethod
     def from_config(cls, config: OdysseyConfig) -> "RenderSettings":
@@ -34,6 +35,14 @@ class RenderSettings:
             size=config.size, resize=config.resize, fit=config.fit, device=config.device, precision=config.precision,
             batch_size=config.batch_size, compile=config.compile,
         )  # fmt: skip
+
+
+def frame_channels(model_channels: int, alpha: bool) -> int:
+    """Channels of the frames a model of ``model_channels`` gives: an RGBA model gives RGBA
+    frames only where the output keeps alpha (PNG), else RGB composited over black."""
+    if model_channels == 4:
+        return 4 if alpha else 3
+    return model_channels
 
 
 class HasResolution(Protocol):

@@ -116,6 +116,11 @@ def _label(ctx: LegContext, class_value: Any, field: str) -> np.ndarray | None:
     return np.eye(info.num_classes)[index]
 
 
+def _default_class(ctx: LegContext) -> int | None:
+    """The top-level ``class:`` as an index (None for an unconditional model or none given)."""
+    return resolve_class(ctx.generator.info, ctx.config.class_, "class")
+
+
 def _start(ctx: LegContext, spec: Any, seed: int) -> Start:
     """Where a leg starts: the previous leg's end, or (first leg) its origin or ``seed``'s latent."""
     if not ctx.first:
@@ -127,7 +132,7 @@ def _start(ctx: LegContext, spec: Any, seed: int) -> Start:
         label = _label(ctx, None, f"{ctx.field}.origin")
         latent = ctx.generator.seed_latent(seed, None if label is None else int(np.argmax(label)))
     else:
-        key = keyframe_from_spec(origin, seed - ctx.config.seed, f"{ctx.field}.origin", ctx.config, ctx.generator, None, ctx.config.fps)
+        key = keyframe_from_spec(origin, seed - ctx.config.seed, f"{ctx.field}.origin", ctx.config, ctx.generator, _default_class(ctx), ctx.config.fps)
         latent, label = key.latent, _label(ctx, key.label, f"{ctx.field}.origin")
     return Start(latent.reshape(-1).double().numpy(), None, label)
 
@@ -190,7 +195,8 @@ def add_keyframes_leg(ctx: LegContext, spec: Any) -> None:
     """A keyframes leg: implicit start key when continuing, closing key when it ends a loop."""
     config, fps = ctx.config, ctx.config.fps
     fields = [f"{ctx.keyframe_fields}.{i}" for i in range(len(spec.keyframes))]
-    keys = [keyframe_from_spec(k, ctx.keyframe_base + i, fields[i], config, ctx.generator, None, fps) for i, k in enumerate(spec.keyframes)]
+    default = _default_class(ctx)  # a seed's latent in w is mapped with its class: the keyframe's, else the top-level one
+    keys = [keyframe_from_spec(k, ctx.keyframe_base + i, fields[i], config, ctx.generator, default, fps) for i, k in enumerate(spec.keyframes)]
     labels = [_label(ctx, k.class_, fields[i]) for i, k in enumerate(spec.keyframes)]  # one-hot (C,) or None
     start = None if ctx.first else ctx.builder.current()
     if start is not None:

@@ -18,7 +18,7 @@ from odyssey.errors import ConfigError, PathError
 from odyssey.models.base import Generator
 from odyssey.paths import TransformMotion, ValueCurve, constant
 from odyssey.plan.assemble import assemble_path
-from odyssey.plan.keyframes import keyframe_from_spec
+from odyssey.plan.keyframes import keyframe_from_spec, resolve_class
 from odyssey.plan.styles import truncation_spec
 from odyssey.plan.trajectory import Trajectory
 
@@ -85,9 +85,12 @@ def _truncation_centre(spec: TruncationSpec, config: OdysseyConfig, generator: G
     """
     if spec.centre is None and spec.cutoff is None:
         return None, None, False
-    probe = generator.seed_latent(config.seed)[None]
+    info = generator.info
+    label = resolve_class(info, config.class_, "class") or 0
+    probe = generator.seed_latent(config.seed, label if info.conditional else None)[None]
+    labels = torch.eye(info.num_classes)[[label]] if info.conditional else None  # (1, C): a conditional model maps with one
     with torch.inference_mode():
-        has_w = generator.map(probe) is not None
+        has_w = generator.map(probe, labels) is not None
     if spec.cutoff is not None and not has_w:
         raise ConfigError(
             f"truncation.cutoff: model {generator.info.name} has no w space or synthesis layers, so a layer cutoff "

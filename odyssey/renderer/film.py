@@ -9,6 +9,7 @@ files are rendered in resumable segments by ``odyssey.segments`` instead.
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Iterator
 
@@ -51,7 +52,7 @@ def render(
     The file appears only when complete; on any error or Ctrl-C nothing is left there.
     """
     output = Path(output)
-    renderer = Renderer(generator, settings)
+    renderer = Renderer(generator, replace(settings or RenderSettings(), alpha=output_format(output) == "png"))
     width, height = renderer.size
     spec = VideoSpec(
         path=output, width=width, height=height, fps=trajectory.fps, channels=renderer.channels,

@@ -175,3 +175,11 @@ def pad_frames(frames: torch.Tensor, size: tuple[int, int], pixel_format: str) -
         source = flat[:, inner + index * inner // 4 : inner + (index + 1) * inner // 4]
         chroma[:, top // 2 : (top + inner_h) // 2, left // 2 : (left + inner_w) // 2] = source.view(count, inner_h // 2, inner_w // 2)
     return out.view(count, height * 3 // 2, width)
+
+
+def over_black(images: torch.Tensor, output_range: tuple[float, float]) -> torch.Tensor:
+    """``(N, 4, h, w)`` RGBA (straight alpha, every channel in ``output_range``) -> ``(N, 3, h, w)``
+    RGB composited over black, in the same range: for outputs without an alpha channel."""
+    low, high = output_range
+    alpha = ((images[:, 3:4].float() - low) / (high - low)).clamp(0, 1)
+    return low + (images[:, :3].float() - low) * alpha

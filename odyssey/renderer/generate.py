@@ -16,12 +16,12 @@ from typing import Iterator
 import numpy as np
 import torch
 
-from odyssey.config.render_settings import RenderSettings, output_size
+from odyssey.config.render_settings import RenderSettings, frame_channels, output_size
 from odyssey.errors import RenderError
 from odyssey.models.base import Generator
 from odyssey.models.device import select_device
 from odyssey.plan.trajectory import Trajectory
-from odyssey.renderer.frames import convert
+from odyssey.renderer.frames import convert, over_black
 
 PRECISIONS = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
 # Output pixels per batch by device type: enough to keep the device busy, small
@@ -119,7 +119,9 @@ class Renderer:
 
     @property
     def channels(self) -> int:
-        return self.generator.info.channels
+        """Channels of the frames: the model's, except that an RGBA model's frames are composited
+        over black unless ``settings.alpha`` (PNG frames keep alpha)."""
+        return frame_channels(self.generator.info.channels, self.settings.alpha)
 
     def _autocast(self) -> contextlib.AbstractContextManager:
         if self.dtype is None:
@@ -150,6 +152,8 @@ class Renderer:
         controls = {name: value.to(self.device, non_blocking=True) for name, value in controls.items()}
         with torch.inference_mode(), self._autocast():
             images = self._synthesize(latents, labels, psi, **controls)  # (n, C, h, w)
+            if images.shape[1] == 4 and self.channels == 3:
+                images = over_black(images, self.generator.info.output_range)
             return convert(images[:count], self.generator.info.output_range, self.size, self.settings.resize, pixel_format, self.settings.fit)
 
     def render_range(self, trajectory: Trajectory, start: int, end: int, pixel_format: str = "packed") -> torch.Tensor:

@@ -35,6 +35,11 @@ def check_file(path_file: PathFile, overrides: Sequence[str] = (), output: str |
     render["encoder"] = session.encoding.summary()
     summary["render"] = render
     summary["notes"] = _notes(job.generator.info.resolution, job.config.fit, tuple(render["size"]), session)
+    if job.generator.info.channels == 4:
+        keeps = session.encoding.format == "png"
+        summary["notes"].append(
+            "the model draws RGBA: " + ("the PNG frames keep its alpha" if keeps else f"{session.encoding.format} has no alpha, so frames are composited over black (PNG frames keep it)")
+        )
     return summary
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from dataclasses import replace
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
@@ -88,7 +89,7 @@ class SegmentEncoder:
     """
 
     def __init__(self, generator: Generator, trajectory: Trajectory, settings: RenderSettings, encoding: Encoding) -> None:
-        self.renderer = Renderer(generator, settings)
+        self.renderer = Renderer(generator, replace(settings, alpha=encoding.format == "png"))  # PNG keeps an RGBA model's alpha
         self.trajectory = trajectory
         self.encoding = encoding
         self._stack = contextlib.ExitStack()

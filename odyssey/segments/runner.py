@@ -27,7 +27,7 @@ from typing import Callable, Sequence
 
 from tqdm import tqdm
 
-from odyssey.config import RenderSettings, load_config, output_size
+from odyssey.config import RenderSettings, frame_channels, load_config, output_size
 from odyssey.config.loading import PathFile, source_name
 from odyssey.config.run_options import check_run_options
 from odyssey.errors import OdysseyError, RenderError, SegmentError
@@ -158,7 +158,7 @@ def _render_locked(
         if manifest is None or not set(s.index for s in mine or []) <= session.finished(manifest):
             generator, trajectory, settings = load()
             size = output_size(generator.info, settings.size)
-            manifest = session.manifest_for(trajectory, size, generator.info.channels)
+            manifest = session.manifest_for(trajectory, size, frame_channels(generator.info.channels, session.encoding.format == "png"))
             workspace.write_manifest(manifest)
             done = session.finished(manifest)
             todo = [s for s in shard_segments(manifest.plan(), shard) if s.index not in done]

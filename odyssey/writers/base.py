@@ -27,7 +27,7 @@ def raw_pix_fmt(spec: VideoSpec) -> str:
     """ffmpeg's name for the spec's uint8 frames: rgb24 or gray packed, or planar yuv420p."""
     if spec.pixel_format == "yuv420p":
         return "yuv420p"
-    return "rgb24" if spec.channels == 3 else "gray"
+    return {3: "rgb24", 4: "rgba"}.get(spec.channels, "gray")
 
 
 def rate_arg(fps: float) -> str:

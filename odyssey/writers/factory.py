@@ -39,7 +39,10 @@ def open_writer(spec: VideoSpec) -> FrameWriter:
             f"output {spec.path} has no name of its own; give a file or folder name "
             "such as renders/walk.mp4 or renders/walk_frames"
         )
-    writer_class = WRITERS[output_format(path, spec.format)]
+    fmt = output_format(path, spec.format)
+    if spec.channels == 4 and fmt != "png":
+        raise WriterError(f"{path}: RGBA frames (4 channels) are kept only as PNG frames; composite them onto a background for {fmt}")
+    writer_class = WRITERS[fmt]
     find_ffmpeg()
     return writer_class(spec, path)
 

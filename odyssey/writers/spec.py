@@ -82,9 +82,9 @@ class VideoSpec:
                 f"got {fps!r}; pass a positive frame rate such as 30"
             )
         set_field(self, "fps", float(fps))
-        if self.channels not in (1, 3) or isinstance(self.channels, bool):
+        if self.channels not in (1, 3, 4) or isinstance(self.channels, bool):
             raise WriterError(
-                f"VideoSpec.channels must be 3 (RGB) or 1 (grayscale), got {self.channels!r}; "
+                f"VideoSpec.channels must be 3 (RGB), 1 (grayscale) or 4 (RGBA, PNG frames only), got {self.channels!r}; "
                 "convert the frames to RGB or grayscale first"
             )
         set_field(self, "channels", int(self.channels))

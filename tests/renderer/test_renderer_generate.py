@@ -161,3 +161,29 @@ def test_a_wider_size_pads_by_default_and_fit_is_a_setting(tiny_dcgan):
     for fit in ("crop", "stretch"):
         filled = np.concatenate(list(Renderer(gen, RenderSettings(size=(32, 16), fit=fit)).batches(path)))
         assert filled[:, :, :8].any()
+
+
+def test_an_rgba_model_keeps_alpha_in_png_frames_and_is_composited_elsewhere(tmp_path):
+    from tests.adapters.adapters_testkit import native_meta, tiny_net
+    from PIL import Image
+
+    from odyssey.models.checkpoint import write_native
+
+    net = tiny_net(out_channels=4)
+    model = tmp_path / "rgba.safetensors"
+    write_native(model, net.state_dict(), native_meta(net, nz=16))
+    path_file = tmp_path / "p.yaml"
+    path_file.write_text(f"model: {model}\nfps: 10\npath: {{keyframes: [1, 2], duration: 1}}\n")
+    frames = odyssey.render_file(path_file, (), tmp_path / "frames", progress=False)
+    first = Image.open(frames / "frame_000000.png")
+    assert first.mode == "RGBA" and len(list(frames.iterdir())) == 10
+    video = odyssey.render_file(path_file, (), tmp_path / "v.mp4", progress=False)
+    assert video.stat().st_size > 0
+    notes = odyssey.check_file(path_file, (), tmp_path / "v.mp4")["notes"]
+    assert any("composited over black" in note for note in notes)
+    gen = load_generator(model)
+    rgba = next(Renderer(gen, RenderSettings(alpha=True)).batches(odyssey.keyframe_path(gen, [1], frames=1)))
+    rgb = next(Renderer(gen, RenderSettings()).batches(odyssey.keyframe_path(gen, [1], frames=1)))
+    alpha = rgba[..., 3:].astype(float) / 255
+    assert rgba.shape[-1] == 4 and rgb.shape[-1] == 3
+    assert np.abs(rgb.astype(float) - rgba[..., :3] * alpha).max() <= 1.5  # over black, within rounding

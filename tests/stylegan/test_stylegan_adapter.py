@@ -200,3 +200,24 @@ def test_trust_pickle_loads_a_network_the_safe_reader_refuses(tmp_path: Path) ->
     turn = input_transforms(np.full(3, 10.0), np.zeros(3), np.zeros(3))
     with torch.no_grad():
         torch.testing.assert_close(trusted.synthesize(z, transform=turn), net.synthesis(net.mapping(z, None), transform=turn).clamp(-1, 1), atol=1e-5, rtol=0)
+
+
+def test_the_top_level_class_maps_seed_keyframes_in_w(tmp_path: Path) -> None:
+    path, _ = write_pickle(tmp_path / "c.pkl", "sg2-skip", c_dim=3)
+    example = REPO / "paths" / "your-models" / "stylegan-w-loop.yaml"
+
+    def latents(*overrides: str) -> np.ndarray:
+        job = api.load_job(example, [f"model={path}", "fps=2", "path.duration=5", *overrides], tmp_path / "x.mp4")
+        return job.trajectory.latents(0, 3).numpy()
+
+    one, two = latents("class=1"), latents("class=2")
+    assert not np.allclose(one, two)  # was: both mapped with class 0
+    each = [f"path.keyframes.{i}={{seed: {s}, class: 2}}" for i, s in enumerate([42, 7, 1024, 300, 2026])]
+    np.testing.assert_array_equal(two, latents("class=0", *each))  # the same as giving every keyframe class 2
+
+
+def test_a_conditional_model_in_z_takes_a_truncation_cutoff(tmp_path: Path) -> None:
+    path, _ = write_pickle(tmp_path / "c.pkl", "sg2-skip", c_dim=3)
+    example = REPO / "paths" / "your-models" / "stylegan-w-loop.yaml"
+    job = api.load_job(example, [f"model={path}", "space=z", "class=1", "fps=2", "path.duration=5"], tmp_path / "x.mp4")
+    assert job.trajectory.truncation_cutoff == 8

@@ -67,7 +67,7 @@ def test_formats_tuple() -> None:
         ("fps", float("nan")),
         ("fps", float("inf")),
         ("fps", 1e-6),
-        ("channels", 4),
+        ("channels", 5),
         ("channels", 2),
         ("crf", 18.5),
         ("preset", ""),
@@ -200,3 +200,8 @@ def test_gif_and_png_writers_refuse_yuv420p_frames(tmp_path: Path, name: str) ->
     with pytest.raises(WriterError, match="takes packed RGB frames, not yuv420p"):
         open_writer(spec)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_rgba_frames_go_only_into_png_folders(tmp_path):
+    with pytest.raises(WriterError, match="RGBA frames .* only as PNG frames"):
+        open_writer(VideoSpec(path=tmp_path / "a.mp4", width=16, height=16, fps=10, channels=4))
