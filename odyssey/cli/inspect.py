@@ -43,6 +43,8 @@ def check(
         motion += f", seam ratio {whole['seam_ratio']:.3f}"
     if "norm_mean_ratio" in whole:
         motion += f", norm {whole['norm_mean_ratio']:.3f} sqrt(D) (min {whole['norm_min_ratio']:.3f})"
+    if summary["diagnostics"].get("measured_every"):
+        motion += f" (measured on every {summary['diagnostics']['measured_every']}th frame)"
     typer.echo(f"  motion    {motion}")
     typer.echo(f"  render    {render['device']}, {render['precision']}, batches of {render['batch_size']}, {render['encoder']}")
     if plot is not None:

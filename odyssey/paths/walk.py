@@ -6,9 +6,11 @@ the leg's start position and, when the leg before it was moving, at its velocity
 other state components are drawn from the stationary law given those.
 
 Random access with flat memory: noise for grid chunk c (``CHUNK`` steps) comes from
-its own seeded stream (seed, c), and only the state at the start of every chunk is
-kept, (chunks, D, p). A frame regenerates its chunk from that state, so any frame is
-the same whichever frames are asked for with it. Between grid points the position is
+its own seeded stream (seed, c), and the state at the start of a chunk is kept for at
+most ``MAX_CHECKPOINTS`` evenly spaced chunks, (<= 1024, D, p) however long the walk. A
+frame regenerates its chunk from the nearest checkpoint before it (and frames asked for
+in order reuse the chunk before), so any frame is the same whichever frames are asked
+for with it. Between grid points the position is
 a cubic Hermite of the neighbouring positions and velocities (linear for the rough OU).
 
 In a Gaussian space each frame is put on the shell at sqrt(k^2 |x0|^2 + (1 - k^2) D)
@@ -29,6 +31,7 @@ from odyssey.paths import matern
 from odyssey.paths.legs import Leg, Start, on_shell, shell_radius
 
 CHUNK = 256
+MAX_CHECKPOINTS = 1024
 
 
 def _rng(seed: int, stream: int) -> np.random.Generator:
@@ -55,7 +58,9 @@ class WalkLeg(Leg):
         self.v0 = v0
         self.radial_v0 = float(v0 @ x0) / max(float(np.linalg.norm(x0)), 1e-12) if v0 is not None else 0.0
         self.floor = 0.5 * min(float(np.linalg.norm(x0)), math.sqrt(self.dim))  # a fast inward start never folds the norm
-        self._checkpoints = self._run(self._initial_state(x0, v0))  # (chunks + 1, D, p)
+        chunks = math.ceil(self.steps / CHUNK)
+        self._every = max(1, math.ceil((chunks + 1) / MAX_CHECKPOINTS))  # a checkpoint every this many chunks
+        self._checkpoints = self._run(self._initial_state(x0, v0))  # (<= MAX_CHECKPOINTS, D, p)
         self._cache: tuple[int, np.ndarray] | None = None
 
     def _initial_state(self, x0: np.ndarray, v0: np.ndarray | None) -> np.ndarray:
@@ -80,24 +85,40 @@ class WalkLeg(Leg):
         """States at grid steps c*CHUNK .. c*CHUNK + n from the chunk's start: (n + 1, D, p)."""
         n = min(CHUNK, self.steps - c * CHUNK)
         noise = _rng(self.seed, c + 1).standard_normal((n, self.dim, self.p))
+        shocks = noise @ self.C.T  # (n, D, p): every step's noise term at once
+        step = self.A.T
         out = np.empty((n + 1, self.dim, self.p))
         out[0] = state
         for k in range(n):
-            out[k + 1] = out[k] @ self.A.T + noise[k] @ self.C.T
+            np.matmul(out[k], step, out=out[k + 1])
+            out[k + 1] += shocks[k]
         return out
 
     def _run(self, state: np.ndarray) -> np.ndarray:
+        """Walk every chunk once, keeping the start state of every ``_every``-th chunk."""
         chunks = math.ceil(self.steps / CHUNK)
         checkpoints = [state]
         for c in range(chunks):
-            state = self._chunk(c, state)[-1]
-            checkpoints.append(state)
+            state = self._chunk(c, state)[-1].copy()  # a copy: a view would keep the whole chunk alive
+            if (c + 1) % self._every == 0:
+                checkpoints.append(state)
         return np.stack(checkpoints)
+
+    def _start_of(self, c: int) -> np.ndarray:
+        """The state at the start of chunk c: from the chunk before it if cached, else from its checkpoint."""
+        cache = self._cache
+        if cache is not None and cache[0] == c - 1:
+            return cache[1][-1]
+        base = c // self._every
+        state = self._checkpoints[base]
+        for k in range(base * self._every, c):
+            state = self._chunk(k, state)[-1]
+        return state
 
     def _states(self, c: int) -> np.ndarray:
         cache = self._cache  # read once: safe if several threads draw frames
         if cache is None or cache[0] != c:
-            cache = (c, self._chunk(c, self._checkpoints[c]))
+            cache = (c, self._chunk(c, self._start_of(c)))
             self._cache = cache
         return cache[1]
 

@@ -11,7 +11,8 @@ mean absolute difference of consecutive images with pixel values scaled to [0, 1
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 from typing import Iterator
 
 import numpy as np
@@ -25,6 +26,8 @@ from odyssey.plan.trajectory import Trajectory
 log = logging.getLogger(__name__)
 
 MEASURE_SIDE = 32
+MEASURE_FRAMES = 1 << 20  # longer paths are measured on every stride-th frame
+MEASURE_VALUES = 1 << 30  # and at most this many latent values
 BATCH = 128
 
 
@@ -79,11 +82,23 @@ class PathReport:
     motion: Motion
     image_steps: np.ndarray | None
     image_seam: float | None
+    stride: int = 1  # frames 0, stride, 2 stride, ... were measured (steps are per frame, averaged over stride)
 
 
-def measure_path(trajectory: Trajectory, generator: Generator | None = None, chunk: int = 4096) -> PathReport:
-    """Measure every frame of ``trajectory``; with a ``generator`` also the image change per step."""
+def measure_path(trajectory: Trajectory, generator: Generator | None = None, chunk: int = 4096, max_frames: int | None = None) -> PathReport:
+    """Measure every frame of ``trajectory``; with a ``generator`` also the image change per step.
+
+    A path of more than ``max_frames`` frames (a day-long loop has millions) is measured on
+    every ``stride``-th frame, so the time and memory of ``odyssey check`` stay bounded
+    however long the film; steps are then per frame, averaged over the stride, and the seam
+    of a loop is still measured exactly between its last frame and its first.
+    """
     total = trajectory.num_frames
+    if max_frames is None:  # 2^20 frames, fewer for wide latents (a w+ has 9,216 values a frame)
+        max_frames = min(MEASURE_FRAMES, max(1 << 15, MEASURE_VALUES // max(1, math.prod(trajectory.latent_shape))))
+    stride = max(1, math.ceil(total / max_frames))
+    if stride > 1:
+        return _measure_sampled(trajectory, generator, chunk, stride)
     ranges = [(a, min(a + chunk, total)) for a in range(0, total, chunk)]
     motion = Motion.of_chunks(trajectory.path_latents(a, b).reshape(b - a, -1).numpy() for a, b in ranges)
     if generator is None:
@@ -102,3 +117,25 @@ def measure_path(trajectory: Trajectory, generator: Generator | None = None, chu
     if trajectory.loop and total > 1:
         seam = float((first - last).abs().mean())
     return PathReport(motion, np.concatenate(steps), seam)
+
+
+def _measure_sampled(trajectory: Trajectory, generator: Generator | None, chunk: int, stride: int) -> PathReport:
+    """``measure_path`` on frames 0, stride, 2 stride, ...: bounded work for a very long path."""
+    total = trajectory.num_frames
+    picks = [torch.arange(a, min(a + chunk * stride, total), stride) for a in range(0, total, chunk * stride)]
+    motion = Motion.of_chunks(trajectory.path.latents(index).reshape(len(index), -1).numpy() for index in picks)
+    ends = trajectory.path.latents(torch.tensor([total - 1, 0])).reshape(2, -1).double().numpy()  # the real seam
+    motion = replace(
+        motion, steps=motion.steps / stride, seam_step=float(np.linalg.norm(ends[1] - ends[0])), seam_duplicate=bool(np.array_equal(ends[0], ends[1]))
+    )
+    if generator is None:
+        return PathReport(motion, None, None, stride)
+    steps, last = [], None
+    for index in picks:
+        latents, labels, psi, _ = trajectory.at(index.tolist())
+        images = torch.cat(list(small_images(generator, latents.reshape(len(index), -1).numpy(), None if labels is None else labels.numpy(), psi.numpy())))
+        if last is not None:
+            images = torch.cat([last, images])
+        steps.append((images[1:] - images[:-1]).abs().mean(dim=(1, 2, 3)).double().numpy() / stride)
+        last = images[-1:]
+    return PathReport(motion, np.concatenate(steps), None, stride)

@@ -28,7 +28,14 @@ def summarize(job: Job, report: PathReport | None = None) -> dict:
     traj = job.trajectory
     path = job.config.path
     report = report or measure_path(traj)
-    diagnostics = diagnose(report.motion, traj.loop, traj.gaussian, traj.leg_ranges(), traj.leg_kinds)
+    stride = report.stride
+    ranges = [(a // stride, -(-b // stride)) for a, b in traj.leg_ranges()]  # in measured frames
+    diagnostics = diagnose(report.motion, traj.loop, traj.gaussian, ranges, traj.leg_kinds)
+    if stride > 1:  # counts in frames of the film, not measured ones
+        diagnostics["measured_every"] = stride
+        diagnostics["path"]["frames"] = traj.num_frames
+        for leg, (a, b) in zip(diagnostics["legs"], traj.leg_ranges()):
+            leg["frames"], leg["first_frame"] = b - a, a
     if report.image_steps is not None:
         steps = report.image_steps
         moving = steps[steps > 0]
@@ -74,6 +81,8 @@ def plot_motion(job: Job, output: str | Path) -> PathReport:
     """``odyssey check --plot``: measure every frame (latent and image space) and draw the plot PNG."""
     traj = job.trajectory
     report = measure_path(traj, job.generator)
-    image = draw_plot(report, traj.fps, traj.seconds, traj.leg_ranges(), traj.leg_kinds, traj.gaussian)
+    stride = report.stride
+    ranges = [(a // stride, -(-b // stride)) for a, b in traj.leg_ranges()]  # in measured frames
+    image = draw_plot(report, traj.fps / stride, traj.seconds, ranges, traj.leg_kinds, traj.gaussian)
     save_plot(image, Path(output))
     return report

@@ -120,3 +120,19 @@ def test_bad_settings_are_errors() -> None:
         open_walk(correlation=0.0)
     with pytest.raises(PathError, match="harmonics"):
         noise_variances(0)
+
+
+def test_a_long_walk_keeps_few_checkpoints_and_any_frame_is_the_same():
+    """Memory does not grow with a walk's length; random and in-order access give the same frames."""
+    from odyssey.paths.walk import MAX_CHECKPOINTS
+
+    start = Start(np.random.default_rng(0).standard_normal(8), None, None)
+    leg = WalkLeg(start, 3000.0, 2.0, 2, 5, 1 / 120)  # 360,000 grid steps, 1,407 chunks
+    assert leg._every == 2 and leg._checkpoints.shape[0] <= MAX_CHECKPOINTS
+    s = np.linspace(0.0, 1.0, 601)
+    in_order = leg.points(np.zeros_like(s, dtype=np.int64), s)
+    fresh = WalkLeg(start, 3000.0, 2.0, 2, 5, 1 / 120)
+    shuffled = np.random.default_rng(1).permutation(len(s))
+    random_access = np.empty_like(in_order)
+    random_access[shuffled] = fresh.points(np.zeros(len(s), dtype=np.int64), s[shuffled])
+    np.testing.assert_array_equal(in_order, random_access)

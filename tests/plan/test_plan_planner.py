@@ -363,3 +363,25 @@ def test_keyframes_are_named_for_contact_sheets(tmp_path, tiny_dcgan, monkeypatc
     monkeypatch.setattr(preview, "contact_sheet", lambda tiles, labels, columns=None: seen.append(list(labels)) or real(tiles, labels, columns))
     preview.render_preview(odyssey.Renderer(job.generator, job.settings), job.trajectory, tmp_path / "sheet.png", count=2)
     assert seen[0][0] == "#0 seed 3" and any(label.endswith(" z.npy") for label in seen[0])
+
+
+def test_a_day_long_loop_plans_and_checks_in_bounded_work(tmp_path, tiny_dcgan):
+    """24 h at 60 fps: planned lazily (frames are a function of their index), checked on every n-th frame."""
+    data = {"model": str(tiny_dcgan), "fps": 60, "path": {"loop": True, "duration": 86400, "interpolation": "spherical", "keyframes": [1, 2, 3]}}
+    job = load_job(data, check_output=False)
+    assert job.trajectory.num_frames == 5_184_000
+    last = job.trajectory.latents(5_183_999, 5_184_000)  # any frame, at once
+    assert last.shape == (1, 100)
+    day = summarize(job)
+    assert day["diagnostics"]["measured_every"] == 5 and day["diagnostics"]["path"]["frames"] == 5_184_000
+    short = summarize(load_job({**data, "path": {**data["path"], "duration": 600}}, check_output=False))
+    # per-frame steps scale with speed: a 144x longer loop through the same keys moves 144x slower
+    assert day["diagnostics"]["path"]["mean_step"] == pytest.approx(short["diagnostics"]["path"]["mean_step"] / 144, rel=0.02)
+    assert day["diagnostics"]["path"]["seam_ratio"] == pytest.approx(short["diagnostics"]["path"]["seam_ratio"], rel=0.05)
+
+
+@pytest.mark.parametrize(("duration", "fps"), [("200000000f", 30), (9_000_000, 60)])
+def test_a_film_beyond_the_maximum_is_one_line_naming_the_duration(tmp_path, tiny_dcgan, duration, fps):
+    data = {"model": str(tiny_dcgan), "fps": fps, "path": {"keyframes": [1, 2], "duration": duration}}
+    with pytest.raises(ConfigError, match=r"path\.duration: .*(at most|whole number up to) 134217728"):
+        load_job(data, check_output=False)
