@@ -19,7 +19,7 @@ from typing import Sequence
 from odyssey.adapters import load_generator
 from odyssey.config import OdysseyConfig, RenderSettings, load_config
 from odyssey.config.loading import PathFile, source_name
-from odyssey.errors import CheckpointError, ConfigError, OdysseyError
+from odyssey.errors import CheckpointError, ConfigError, OdysseyError, WriterError
 from odyssey.models.base import Generator
 from odyssey.plan.planner import plan_trajectory
 from odyssey.plan.styles import style_generator
@@ -65,9 +65,9 @@ def load_job(path_file: PathFile, overrides: Sequence[str] = (), output: str | P
     model is loaded, so a typo fails in milliseconds. Errors of planning name the path file.
     """
     config, out_path = load_config(path_file, list(overrides), output)
-    if check_output:
-        check_destination(out_path)
     source = source_name(path_file)
+    if check_output:
+        check_output_for(source, out_path)
     try:
         generator, trajectory = plan_config(config)
     except ConfigError as exc:
@@ -75,6 +75,14 @@ def load_job(path_file: PathFile, overrides: Sequence[str] = (), output: str | P
     except CheckpointError as exc:  # about the file 'model:' names
         raise name_errors(source, exc, "model") from None
     return Job(source if isinstance(path_file, Mapping) else Path(path_file), config, out_path, generator, trajectory)
+
+
+def check_output_for(source: str, output: Path) -> None:
+    """``writers.check_output``, its errors naming the path file and the field."""
+    try:
+        check_destination(output)
+    except WriterError as exc:
+        raise name_errors(source, exc, "output") from None
 
 
 def name_errors(source: str, error: OdysseyError, field: str | None = None) -> OdysseyError:

@@ -32,7 +32,7 @@ from odyssey.config.loading import PathFile, source_name
 from odyssey.config.run_options import check_run_options
 from odyssey.errors import OdysseyError, RenderError, SegmentError
 from odyssey.models.base import Generator
-from odyssey.plan.job import load_job, name_errors
+from odyssey.plan.job import check_output_for, load_job, name_errors
 from odyssey.renderer.generate import check_settings
 from odyssey.plan.trajectory import Trajectory
 from odyssey.segments.encode import SegmentEncoder, finish_segment
@@ -49,7 +49,6 @@ from odyssey.segments.session import (
     SegmentReport,
     command_source,
 )
-from odyssey.writers import check_output as check_destination
 from odyssey.writers.staging import remove_quietly
 
 Loader = Callable[[], tuple[Generator, Trajectory, RenderSettings]]
@@ -78,7 +77,7 @@ def render_path_file(
     """
     shard = check_run_options(shard, ray, ray_workers)
     config, out_path = load_config(path_file, list(overrides), output)
-    check_destination(out_path)
+    check_output_for(source_name(path_file), out_path)
     try:
         check_settings(RenderSettings.from_config(config))
     except RenderError as exc:  # a device that is not here: before the model loads, naming the file
@@ -109,7 +108,7 @@ def join_path_file(
         workspace, manifest, encoding = session_from_manifest(source)
         return join_manifest(workspace, manifest, encoding, keep_segments=keep_segments)
     config, out_path = load_config(source, list(overrides), output)
-    check_destination(out_path)
+    check_output_for(str(source), out_path)
     session = RenderSession(config, out_path, command_source(source, overrides, output))
     if session.claim_output(force) is not None:
         return session.output

@@ -63,3 +63,22 @@ def test_a_resumed_render_of_the_same_plan_needs_no_force(tmp_path, path_file):
     second = api.render_segments(path_file, (), out, progress=False)
     assert second.joined and second.rendered == [1, 3]
     assert api.join_file(path_file, (), out) == out  # joining again: already this render
+
+
+def test_two_renders_of_one_output_never_run_at_once(tmp_path, path_file):
+    from odyssey.errors import SegmentError
+    from odyssey.segments.lock import lock_path, render_lock
+
+    out = tmp_path / "o.mp4"
+    with render_lock(out):  # another render holds the output
+        with pytest.raises(SegmentError, match=rf"{out}: another render is writing it right now \(process pid {__import__('os').getpid()} on "):
+            api.render_segments(path_file, (), out, progress=False)
+        with pytest.raises(SegmentError, match="another render"):
+            api.render_segments(path_file, (), out, shard="0/2", progress=False)
+    assert not (tmp_path / ".odyssey-work").exists() and not out.exists()
+    with render_lock(out, shared=True):  # a shard elsewhere: other shards may run beside it, a whole render may not
+        assert api.render_segments(path_file, (), out, shard="1/2", progress=False).rendered == [1, 3]
+        with pytest.raises(SegmentError, match="another render"):
+            api.render_segments(path_file, (), out, progress=False)
+    assert api.render_segments(path_file, (), out, progress=False).joined
+    assert not lock_path(out).exists()  # the last holder removed it
