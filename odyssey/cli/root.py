@@ -29,7 +29,7 @@ class _Group(TyperGroup):
             return super().invoke(ctx)
         except OdysseyError as exc:
             if was_interrupted():  # a reader that Ctrl-C stopped mid-file may call it corrupt: it was Ctrl-C
-                typer.secho("interrupted: nothing was written to the output path", fg="yellow", err=True)
+                _say_interrupted("")
                 ctx.exit(130)
             if ctx.params.get("debug") or os.environ.get("ODYSSEY_DEBUG"):
                 raise
@@ -37,7 +37,7 @@ class _Group(TyperGroup):
                 typer.secho(f"error: {line}", fg="red", err=True)
             ctx.exit(1)
         except KeyboardInterrupt as exc:  # a segmented render's says what it keeps (odyssey.segments.Interrupted)
-            typer.secho(str(exc) or "interrupted: nothing was written to the output path", fg="yellow", err=True)
+            _say_interrupted(str(exc))
             ctx.exit(130)
 
     def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:  # type: ignore[override]
@@ -56,16 +56,28 @@ class _Group(TyperGroup):
             typer.secho(f"error: {_one_line(exc.format_message()).rstrip('.')}; see `{command} --help`", fg="red", err=True)
             sys.exit(exc.exit_code)
         except _Abort:
-            typer.secho("interrupted: nothing was written to the output path", fg="yellow", err=True)
+            _say_interrupted("")
             sys.exit(130)
         except _Exit as exc:
             sys.exit(exc.exit_code)
+        if code == 130 and not _SAID:  # typer turns a Ctrl-C before the command into a silent exit 130
+            _say_interrupted("")
         sys.exit(code if isinstance(code, int) else 0)
 
 
 _UsageError = typer.BadParameter.__mro__[1]  # click's UsageError, wherever this typer keeps click
 _Abort = typer.Abort
 _Exit = typer.Exit
+
+
+_SAID: list[bool] = []
+
+
+def _say_interrupted(message: str) -> None:
+    """One line on stderr, written directly: Ctrl-C may land while a styled writer is set up."""
+    _SAID.append(True)
+    sys.stderr.write((message.strip() or "interrupted: nothing was written to the output path") + "\n")
+    sys.stderr.flush()
 
 
 def _one_line(text: str) -> str:
