@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from odyssey.config.bounds import tree_problem
 from odyssey.errors import ConfigError
 
 MAX_BYTES = 1 << 20
@@ -73,29 +74,12 @@ def load(text: str) -> Any:
 
 def _count(root: yaml.Node) -> None:
     """Refuse a document whose values, aliases expanded, exceed ``MAX_VALUES`` (counted over shared nodes)."""
-    sizes: dict[int, int] = {}
-    open_nodes: set[int] = set()
-    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
-    while stack:
-        node, expanded = stack.pop()
-        if id(node) in sizes:
-            continue
-        children = _children(node)
-        if children and not expanded:
-            if id(node) in open_nodes:
-                raise ConfigError(f"line {node.start_mark.line + 1}: a value that contains itself (an alias to its own anchor); write it out")
-            open_nodes.add(id(node))
-            stack.append((node, True))
-            stack.extend((child, False) for child in children if id(child) not in sizes)
-            continue
-        total = 1 + sum(sizes.get(id(child), 0) for child in children)
-        sizes[id(node)] = total
-        open_nodes.discard(id(node))
-        if total > MAX_VALUES:
-            line = node.start_mark.line + 1
-            raise ConfigError(
-                f"line {line}: expands to more than {MAX_VALUES} values (aliases of aliases: a YAML bomb?); write the values out, or fewer"
-            )
+    problem = tree_problem(root, _children, 1 << 30, MAX_VALUES)  # depth was bounded on the event stream
+    line = root.start_mark.line + 1
+    if problem == "cycle":
+        raise ConfigError(f"line {line}: a value that contains itself (an alias to its own anchor); write it out")
+    if problem == "big":
+        raise ConfigError(f"line {line}: expands to more than {MAX_VALUES} values (aliases of aliases: a YAML bomb?); write the values out, or fewer")
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:
@@ -109,29 +93,19 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
 def bounded(data: Any, where: str) -> None:
     """Refuse Python data (a dict given as a path file) nested deeper than ``MAX_DEPTH`` or with
     more than ``MAX_VALUES`` values, shared objects counted each time they appear."""
-    sizes: dict[int, int] = {}
-    open_values: set[int] = set()
-    stack: list[tuple[Any, int, bool]] = [(data, 1, False)]
-    while stack:
-        value, depth, expanded = stack.pop()
-        if depth > MAX_DEPTH:
-            raise ConfigError(f"{where}: nested more than {MAX_DEPTH} levels deep; a path file needs a few")
-        children = list(value.values()) + list(value.keys()) if isinstance(value, dict) else list(value) if isinstance(value, (list, tuple)) else []
-        if id(value) in sizes and children:
-            continue
-        if children and not expanded:
-            if id(value) in open_values:
-                raise ConfigError(f"{where}: a value that contains itself; a path file is a tree")
-            open_values.add(id(value))
-            stack.append((value, depth, True))
-            stack.extend((child, depth + 1, False) for child in children)
-            continue
-        total = 1 + sum(sizes.get(id(child), 1) for child in children)
-        if children:
-            sizes[id(value)] = total
-            open_values.discard(id(value))
-        if total > MAX_VALUES:
-            raise ConfigError(f"{where}: more than {MAX_VALUES} values; a path file needs far fewer")
+    problem = tree_problem(data, _python_parts, MAX_DEPTH, MAX_VALUES)
+    if problem == "deep":
+        raise ConfigError(f"{where}: nested more than {MAX_DEPTH} levels deep; a path file needs a few")
+    if problem == "cycle":
+        raise ConfigError(f"{where}: a value that contains itself; a path file is a tree")
+    if problem == "big":
+        raise ConfigError(f"{where}: more than {MAX_VALUES} values; a path file needs far fewer")
+
+
+def _python_parts(value: Any) -> list[Any]:
+    if isinstance(value, dict):
+        return [*value.keys(), *value.values()]
+    return list(value) if isinstance(value, (list, tuple)) else []
 
 
 def _shown(key: Any) -> str:

@@ -36,6 +36,7 @@ from typing import Any
 
 import torch
 
+from odyssey.config.bounds import tree_problem
 from odyssey.errors import CheckpointError
 from odyssey.models.checkpoint import looks_like_torch_file
 
@@ -136,30 +137,13 @@ def check_bounds(data: Any, where: str) -> None:
     """CheckpointError if what was unpickled nests deeper than ``MAX_DEPTH`` or holds more than
     ``MAX_VALUES`` values with shared references expanded (a "billion laughs" list, a chain of
     200,000 modules), before anything recursive walks, copies or prints it."""
-    sizes: dict[int, int] = {}
-    open_values: set[int] = set()
-    stack: list[tuple[Any, int, bool]] = [(data, 1, False)]
-    while stack:
-        value, depth, expanded = stack.pop()
-        parts = _parts(value)
-        if not parts:
-            continue
-        if id(value) in sizes:
-            continue
-        if depth > MAX_DEPTH:
-            raise CheckpointError(f"{where}: nested more than {MAX_DEPTH} levels deep, which no network pickle is; the file is corrupt or malicious")
-        if not expanded:
-            if id(value) in open_values:
-                raise CheckpointError(f"{where}: holds a value that contains itself; the file is corrupt or malicious")
-            open_values.add(id(value))
-            stack.append((value, depth, True))
-            stack.extend((part, depth + 1, False) for part in parts)
-            continue
-        total = 1 + sum(sizes.get(id(part), 1) for part in parts)
-        sizes[id(value)] = total
-        open_values.discard(id(value))
-        if total > MAX_VALUES:
-            raise CheckpointError(f"{where}: holds more than {MAX_VALUES} values once its shared references are expanded (a pickle bomb?); refused")
+    problem = tree_problem(data, _parts, MAX_DEPTH, MAX_VALUES)
+    if problem == "deep":
+        raise CheckpointError(f"{where}: nested more than {MAX_DEPTH} levels deep, which no network pickle is; the file is corrupt or malicious")
+    if problem == "cycle":
+        raise CheckpointError(f"{where}: holds a value that contains itself; the file is corrupt or malicious")
+    if problem == "big":
+        raise CheckpointError(f"{where}: holds more than {MAX_VALUES} values once its shared references are expanded (a pickle bomb?); refused")
 
 
 def read_network_pickle(path: str | Path, key: str = "G_ema") -> NetworkRecord:
