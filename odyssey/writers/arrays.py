@@ -7,14 +7,13 @@ has to fit in memory.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 
 from odyssey.errors import WriterError
-from odyssey.writers.staging import remove_quietly, user_path, why_unwritable
+from odyssey.writers.staging import user_path, written_atomically
 
 
 def save_array(target: str | Path, array: np.ndarray) -> Path:
@@ -29,9 +28,7 @@ def save_array_chunks(target: str | Path, shape: tuple[int, ...], dtype: np.dtyp
     target = user_path(target)
     if target.suffix != ".npy":
         raise WriterError(f"{target}: latents are saved as .npy; give a file name ending in .npy")
-    partial = target.with_name(f".{target.name}.partial.npy")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+    with written_atomically(target, "latents") as partial:
         array = np.lib.format.open_memmap(partial, mode="w+", dtype=dtype, shape=tuple(shape))
         row = 0
         for chunk in chunks:
@@ -41,11 +38,4 @@ def save_array_chunks(target: str | Path, shape: tuple[int, ...], dtype: np.dtyp
             raise WriterError(f"{target}: got {row} rows for an array of {shape[0]}")
         array.flush()
         del array
-        os.replace(partial, target)
-    except OSError as exc:
-        remove_quietly(partial)
-        raise WriterError(f"{target}: cannot write ({why_unwritable(exc)}); choose a writable folder with enough space") from None
-    except BaseException:
-        remove_quietly(partial)
-        raise
     return target

@@ -9,12 +9,14 @@ replaced by two renames and a delete (see ``move_folder_into_place``).
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import re
 import secrets
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from odyssey.errors import WriterError
@@ -68,6 +70,24 @@ def user_path(path: Path | str) -> Path:
         if size > MAX_NAME_BYTES:
             raise WriterError(f"a name in {path} is {size} bytes long; keep each name under {MAX_NAME_BYTES}")
     return path
+
+
+@contextlib.contextmanager
+def written_atomically(target: Path, what: str) -> Iterator[Path]:
+    """Yield a hidden temp name beside ``target`` to write; on success it is renamed onto
+    ``target``, on any error (Ctrl-C included) it is removed and ``target`` is untouched.
+    An OSError becomes one WriterError naming ``target`` and ``what`` it is."""
+    partial = target.with_name(f".{target.name}.partial{target.suffix}")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        yield partial
+        os.replace(partial, target)
+    except OSError as exc:
+        remove_quietly(partial)
+        raise WriterError(f"{target}: cannot write the {what} ({why_unwritable(exc)}); choose a writable folder with enough space") from None
+    except BaseException:
+        remove_quietly(partial)
+        raise
 
 
 def temp_sibling(final: Path, role: str, suffix: str = "") -> Path:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from PIL import Image
 
 from odyssey.errors import WriterError
-from odyssey.writers.staging import remove_quietly, user_path, why_unwritable
+from odyssey.writers.staging import user_path, written_atomically
 
 
 def save_png(image: Image.Image, output: Path, what: str) -> Path:
@@ -16,15 +15,6 @@ def save_png(image: Image.Image, output: Path, what: str) -> Path:
     output = user_path(output)
     if output.suffix.lower() != ".png":
         raise WriterError(f"{output}: a {what} is a PNG; give a file name ending in .png")
-    partial = output.with_name(f".{output.name}.partial.png")
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
+    with written_atomically(output, what) as partial:
         image.save(partial, format="PNG")
-        os.replace(partial, output)
-    except OSError as exc:
-        remove_quietly(partial)
-        raise WriterError(f"{output}: cannot write the {what} ({why_unwritable(exc)}); choose a writable folder with --out") from None
-    except BaseException:
-        remove_quietly(partial)
-        raise
     return output
