@@ -77,6 +77,21 @@ class ModelInfo:
 
 
 @dataclass(frozen=True)
+class NativeForm:
+    """A loaded network as odyssey's native file stores it (``odyssey convert``).
+
+    ``architecture`` names an entry of ``odyssey.adapters.native.ARCHITECTURES``, whose
+    ``build(kwargs)`` rebuilds the untrained network and ``wrap(net, info)`` the
+    ``Generator``; ``kwargs`` must be JSON-able; ``state_dict`` holds every tensor the
+    network needs (float32 on the CPU, as loaded).
+    """
+
+    architecture: str
+    kwargs: dict[str, Any]
+    state_dict: dict[str, torch.Tensor]
+
+
+@dataclass(frozen=True)
 class StyleSettings:
     """How a render drives a model with a w space (StyleGAN); the defaults are plain z.
 
@@ -182,6 +197,11 @@ class Generator(ABC):
     def parameters_dtype(self) -> torch.dtype:
         """The dtype of the wrapped network's weights (float32 after loading)."""
         return torch.float32
+
+    def native_form(self) -> NativeForm | None:
+        """How ``odyssey convert`` stores this model natively; None where it cannot
+        (TorchScript archives, factories: code odyssey did not write)."""
+        return None
 
     def use_channels_last(self) -> None:
         """Store 4-D weights channels-last: faster convolutions on CUDA tensor cores and in
