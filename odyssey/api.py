@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Sequence
 
 from odyssey.adapters import describe_models, load_generator
-from odyssey.adapters.stylegan.loader import convert_pickle
+from odyssey.adapters.convert import convert_checkpoint
 from odyssey.config import RenderSettings, json_schema
 from odyssey.models.base import Generator, ModelInfo, StyleSettings
 from odyssey.plan import Job, Trajectory, keyframe_path, load_job
@@ -70,15 +70,6 @@ __all__ = [
 def render_file(path_file: str | Path, overrides: Sequence[str] = (), output: str | Path | None = None, *, progress: bool = True) -> Path:
     """``odyssey render``: the path file rendered to its output (in segments); returns the output path."""
     return render_segments(path_file, overrides, output, progress=progress).output
-
-
-def convert_checkpoint(source: str | Path, target: str | Path, *, key: str = "G_ema") -> ModelInfo:
-    """``odyssey convert``: a StyleGAN network pickle (read safely) -> a native ``.safetensors``.
-
-    The converted file loads without unpickling anything and renders identical frames.
-    """
-    _, info = convert_pickle(source, target, key)
-    return info
 
 
 def path_file_schema() -> dict:

@@ -31,7 +31,7 @@ from torch import nn
 from odyssey.adapters.dcgan_raw import find_layout, infer_conditioning
 from odyssey.adapters.registry import Adapter
 from odyssey.errors import CheckpointError
-from odyssey.models.base import ModelInfo, ModuleGenerator
+from odyssey.models.base import ModelInfo, ModuleGenerator, NativeForm
 from odyssey.models.checkpoint import load_torch_file, looks_like_torch_file
 
 KERNEL = 4
@@ -117,6 +117,9 @@ class DCGANGenerator(ModuleGenerator):
         self.net = net.float().eval().requires_grad_(False).to("cpu")
         self.info = info
         self.device = torch.device("cpu")
+
+    def native_form(self) -> NativeForm:
+        return NativeForm("dcgan", self.net.kwargs(), self.net.state_dict())
 
     def synthesize(
         self,

@@ -25,7 +25,7 @@ from torch import nn
 from odyssey.adapters.native import Architecture
 from odyssey.adapters.vae_net import VAENet, build_vae_net
 from odyssey.errors import RenderError
-from odyssey.models.base import ModelInfo, ModuleGenerator
+from odyssey.models.base import ModelInfo, ModuleGenerator, NativeForm
 
 Decode = Callable[[torch.Tensor], torch.Tensor]
 Encode = Callable[[torch.Tensor], torch.Tensor]
@@ -53,6 +53,12 @@ class DecoderGenerator(ModuleGenerator):
         self.info = info
         self.device = torch.device("cpu")
         self._decode, self._encode = decode, encode
+
+    def native_form(self) -> NativeForm | None:
+        """Architecture ``vae`` for odyssey's own ``VAENet``; None for decoders of other code (TorchScript)."""
+        if not isinstance(self.net, VAENet):
+            return None
+        return NativeForm("vae", self.net.kwargs(), self.net.state_dict())
 
     @property
     def has_encoder(self) -> bool:

@@ -32,15 +32,16 @@ def models(
 
 
 def convert(
-    source: Annotated[Path, typer.Argument(metavar="NET.pkl", help="An NVIDIA StyleGAN2-ADA / StyleGAN3 network pickle (.pkl).", show_default=False)],
+    source: Annotated[str, typer.Argument(metavar="MODEL", help="A checkpoint file odyssey loads (any format in `odyssey models --help`'s list), or a bundled name.", show_default=False)],
     target: Annotated[Path, typer.Argument(metavar="OUT.safetensors", help="The odyssey file to write (.safetensors).", show_default=False)],
-    key: Annotated[str, typer.Option("--key", help="Which network of the pickle: G_ema (the one to render), G.")] = "G_ema",
+    format_: Annotated[Optional[str], typer.Option("--format", metavar="NAME", help="Force an adapter (e.g. stylegan, dcgan), as `format:` in a path file.")] = None,
+    key: Annotated[Optional[str], typer.Option("--key", help="StyleGAN pickles: which network, G_ema (the default, the one to render) or G.")] = None,
 ) -> None:
-    """Convert a StyleGAN pickle to odyssey's .safetensors: no pickle (and no code) needed to load it again."""
+    """Convert a checkpoint to odyssey's .safetensors: it loads again with no pickle, no side files and no code, and renders identical frames."""
     notes()
     from odyssey import api
 
-    info = api.convert_checkpoint(source, target, key=key)
+    info = api.convert_checkpoint(source, target, format=format_, options={"key": key} if key else None)
     typer.echo(f"wrote {shown(target)} ({info.description})")
 
 

@@ -31,7 +31,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from odyssey.errors import RenderError
-from odyssey.models.base import ModelInfo, ModuleGenerator, StyleSettings
+from odyssey.models.base import ModelInfo, ModuleGenerator, NativeForm, StyleSettings
 
 SPACES = ("z", "w", "w+")
 NOISE_MODES = ("const", "random", "none")
@@ -54,6 +54,14 @@ class StyleGANGenerator(ModuleGenerator):
         # Per output pixel a StyleGAN holds tens of wide feature maps: on a CPU a batch beyond
         # ~64k native pixels only spills the caches (measured: 256 px, batch 1 > 4 > 16 frames/s).
         self.cpu_batch_limit = max(1, 2**16 // (int(net.img_resolution) ** 2))
+
+    def native_form(self) -> NativeForm | None:
+        """Architecture ``stylegan2``/``stylegan3`` and the init kwargs the network was built
+        with; None for a network odyssey did not build (``trust_pickle``)."""
+        kwargs = getattr(self.net, "native_kwargs", None)
+        if not isinstance(kwargs, dict):
+            return None
+        return NativeForm("stylegan3" if self.is_stylegan3 else "stylegan2", kwargs, self.net.state_dict())
 
     # -- views ------------------------------------------------------------------------
     def in_space(self, settings: StyleSettings) -> "StyleGANGenerator":

@@ -7,8 +7,9 @@ NVIDIA's classes take; our classes supply the same defaults), and the weights lo
 name, strictly. Kwargs a fork added that these networks do not know are dropped with a
 warning naming them; if the weights then do not fit, the error says so.
 
-``convert_pickle`` writes the same network as an odyssey ``.safetensors`` file
-(architecture ``stylegan2``/``stylegan3`` plus the kwargs), which loads without any
+``odyssey convert`` (``adapters.convert``) writes the same network as an odyssey
+``.safetensors`` file (architecture ``stylegan2``/``stylegan3`` plus the kwargs the
+network was built with, ``StyleGANGenerator.native_form``), which loads without any
 pickle and renders identical frames.
 
 Escape hatch: ``trust_pickle: true`` unpickles with Python's own ``pickle``, running
@@ -22,7 +23,6 @@ import copy
 import importlib
 import re
 import warnings
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -36,7 +36,6 @@ from odyssey.adapters.stylegan.nvpickle import flatten_state, is_network_pickle,
 from odyssey.adapters.stylegan.trusted import load_trusted_pickle
 from odyssey.errors import CheckpointError
 from odyssey.models.base import ModelInfo
-from odyssey.models.checkpoint import sha256_file, write_native
 
 FAMILIES = {"stylegan2": ("odyssey.adapters.stylegan.sg2", "StyleGAN2Generator"), "stylegan3": ("odyssey.adapters.stylegan.sg3", "StyleGAN3Generator")}
 OPTIONS = ("trust_pickle", "key", "name")
@@ -72,7 +71,9 @@ def build_network(family: str, kwargs: Mapping[str, Any]) -> tuple[nn.Module, di
     dropped: list[str] = []
     while True:
         try:
-            return cls(**used), used, dropped
+            net = cls(**used)
+            net.native_kwargs = copy.deepcopy(used)  # what ``odyssey convert`` stores (StyleGANGenerator.native_form)
+            return net, used, dropped
         except TypeError as exc:
             match = _UNEXPECTED.search(str(exc))
             if not match or not _drop(used, match.group(1)):
@@ -149,42 +150,6 @@ def load_stylegan_pickle(path: Path, options: Mapping[str, Any]) -> StyleGANGene
     return StyleGANGenerator(net, _info(path, net, family, options.get("name")))
 
 
-def convert_pickle(source: str | Path, target: str | Path, key: str = "G_ema") -> tuple[Path, ModelInfo]:
-    """Write ``source``'s generator as a native float32 ``.safetensors`` file at ``target``.
-
-    ``odyssey convert``: the converted file loads without unpickling anything and renders
-    identical frames.
-    """
-    source, target = Path(source), Path(target)
-    if not source.is_file():
-        raise CheckpointError(f"{source} does not exist; give the network pickle (.pkl) to convert")
-    if target.suffix.lower() != ".safetensors":
-        raise CheckpointError(f"{target}: the converted file must end in .safetensors")
-    net, family, used = load_network(source, key)
-    info = _info(source, net, family, None)
-    info = replace(info, name=target.stem)
-    meta = {
-        "architecture": family,
-        "kwargs": used,
-        "name": info.name,
-        "family": family,
-        "latent_shape": list(info.latent_shape),
-        "resolution": list(info.resolution),
-        "channels": info.channels,
-        "output_range": list(info.output_range),
-        "class_names": list(info.class_names) if info.class_names else None,
-        "description": info.description,
-        "source": f"converted by odyssey convert from {source.name}",
-        "licence": "the licence of the original model applies (see where you got it)",
-        "original_sha256": sha256_file(source),
-    }
-    try:
-        write_native(target, net.state_dict(), meta)
-    except ValueError as exc:  # kwargs that JSON cannot hold
-        raise CheckpointError(f"{source}: cannot store its kwargs in {target} ({exc})") from None
-    return target, info
-
-
 def is_stylegan_pickle(path: Path) -> bool:
     """A cheap sniff: does the file look like an NVIDIA network pickle? Never unpickles."""
     return is_network_pickle(path)
@@ -204,7 +169,7 @@ def native_architectures() -> dict[str, tuple[Callable[[Mapping[str, Any]], nn.M
     return {family: (_native_builder(family), wrap_network) for family in FAMILIES}
 
 
-__all__ = ["ADAPTER", "FAMILIES", "native_architectures", "build_network", "convert_pickle", "infer_family", "is_stylegan_pickle", "load_network", "load_stylegan_pickle", "wrap_network"]
+__all__ = ["ADAPTER", "FAMILIES", "native_architectures", "build_network", "infer_family", "is_stylegan_pickle", "load_network", "load_stylegan_pickle", "wrap_network"]
 
 
 def _native_builder(family: str) -> Callable[[Mapping[str, Any]], nn.Module]:
