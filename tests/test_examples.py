@@ -17,6 +17,11 @@ EXAMPLES = sorted((REPO / "paths").glob("*.yaml"))
 # Examples for the user's own models (a StyleGAN pickle given with --set model=...): run here with tiny ones.
 OWN_MODEL_EXAMPLES = sorted((REPO / "paths" / "your-models").glob("*.yaml"))
 runner = CliRunner()
+# Own-model examples rendered with tiny models of other families than StyleGAN (default: StyleGAN).
+OWN_FAMILIES = {"stylegan-w-loop.yaml": ["sg2-skip", "sg3-t", "tf-config-f"], "progan-zoo.yaml": ["gan_zoo-pgan", "gan_zoo-dcgan"], "rosinality-w-loop.yaml": ["rosinality-train", "rosinality-converted"]}
+OWN_FAMILIES["biggan-classes.yaml"] = ["biggan"]  # a tiny pytorch-pretrained-BigGAN pair (tests/biggan), given by its config.json
+OWN_FAMILIES.update({"progan-faces.yaml": ["tfv1-progan"], "stylegan1-w-loop.yaml": ["tfv1-stylegan1"]})  # TF-era pickles (tests/tfpickle_v1)
+OWN_FAMILIES["art-dcgan-landscapes.yaml"] = ["torch7-landscapes"]  # a tiny Torch7 art-DCGAN .t7 (tests/torch7)
 
 
 def test_there_are_examples():
@@ -29,6 +34,31 @@ def _model_for(family: str | None, tmp_path: Path) -> list[str]:
     """Examples for the user's own StyleGAN take the pickle from --set model=...: a tiny one here."""
     if family is None:
         return []
+    if family == "biggan":
+        from tests.biggan.biggan_testkit import write_biggan
+
+        return ["--set", f"model={write_biggan(tmp_path / 'biggan-deep-tiny')[0]}"]
+    if family.startswith("torch7-"):
+        from tests.torch7.t7_testkit import write_example as write_t7
+
+        return ["--set", f"model={write_t7(tmp_path, family)}"]
+    if family.startswith("gan_zoo-"):
+        from tests.gan_zoo.gan_zoo_testkit import write_example
+
+        return ["--set", f"model={write_example(tmp_path, family)}"]
+    if family.startswith("rosinality-"):
+        from tests.rosinality.rosinality_testkit import write_example as write_rosinality
+
+        return ["--set", f"model={write_rosinality(tmp_path, family)}"]
+    if family.startswith("tfv1-"):  # a TensorFlow-era ProGAN / StyleGAN (v1) pickle (tests/tfpickle_v1)
+        from tests.tfpickle_v1.tfv1_testkit import progan_record, sg1_record, write_v1_pickle
+
+        record = progan_record() if family == "tfv1-progan" else sg1_record()
+        return ["--set", f"model={write_v1_pickle(tmp_path / 'network.pkl', record)}"]
+    if family.startswith("tf-"):  # a TensorFlow-era StyleGAN2 pickle (tests/tfpickle)
+        from tests.tfpickle.tf_testkit import sg2_record, write_tf_pickle
+
+        return ["--set", f"model={write_tf_pickle(tmp_path / 'network.pkl', sg2_record(family[3:]))}"]
     from stylegan_testkit import write_pickle
 
     return ["--set", f"model={write_pickle(tmp_path / 'network.pkl', family)[0]}"]
@@ -39,6 +69,7 @@ def _cases() -> list:
     cases = [pytest.param(example, None, id=example.name) for example in EXAMPLES]
     for example in OWN_MODEL_EXAMPLES:
         families = ["sg3-t", "sg3-r"] if example.name.startswith("stylegan3") else ["sg2-skip", "sg3-t"]
+        families = OWN_FAMILIES.get(example.name, families)
         cases += [pytest.param(example, family, id=f"{example.name}-{family}") for family in families]
     return cases
 

@@ -88,6 +88,64 @@ def _stylegan_native(tmp: Path) -> tuple[Path, dict]:
     return tmp / "converted.safetensors", {}
 
 
+def _gan_zoo(tmp: Path, kind: str) -> tuple[Path, dict]:
+    """Tiny pytorch_GAN_zoo checkpoints (tests/gan_zoo): a PGAN fading in its last scale, an AC-GAN DCGAN."""
+    from tests.gan_zoo.gan_zoo_testkit import dcgan_config, dcgan_state, pgan_config, pgan_state, save_zoo
+
+    if kind == "pgan":
+        return save_zoo(tmp / "pgan_s2_i100.pt", pgan_state(seed=1), pgan_config(alpha=0.4), avgG=pgan_state(seed=2)), {}
+    attrs = {"size": {"order": 0, "values": ["s", "m", "l"]}}
+    config = dcgan_config(dim_latent=19, noiseVectorDim=16, categoryVectorDim=3, attribKeysOrder=attrs)
+    return save_zoo(tmp / "dcgan.pth", dcgan_state(dim_latent=19), config, legacy=True), {}
+
+
+def _rosinality(tmp: Path, layout: str) -> tuple[Path, dict]:
+    from tests.rosinality.rosinality_testkit import write_converted_checkpoint, write_train_checkpoint
+
+    if layout == "train":  # train.py's dict (g, d, g_ema, optimisers, args Namespace), zip
+        return write_train_checkpoint(tmp / "000100.pt"), {}
+    return write_converted_checkpoint(tmp / "stylegan2-tiny.pt", legacy=True), {}  # convert_weight.py's, legacy format
+
+
+def _tfpickle(tmp: Path, variant: str) -> tuple[Path, dict]:
+    """Tiny NVIDIA TensorFlow-era StyleGAN2 pickles written by hand (tests/tfpickle)."""
+    from tests.tfpickle.tf_testkit import sg2_record, write_tf_pickle
+
+    return write_tf_pickle(tmp / f"{variant}.pkl", sg2_record(variant)), {}
+
+
+def _tfpickle_v1(tmp: Path, family: str, **kwargs) -> tuple[Path, dict]:
+    """Tiny NVIDIA TensorFlow-era ProGAN / StyleGAN (v1) pickles written by hand (tests/tfpickle_v1)."""
+    from tests.tfpickle_v1.tfv1_testkit import progan_record, sg1_record, write_v1_pickle
+
+    record = progan_record(**kwargs) if family == "progan" else sg1_record(**kwargs)
+    return write_v1_pickle(tmp / f"{family}.pkl", record), {}
+
+
+def _tfpickle_v1_native(tmp: Path) -> tuple[Path, dict]:
+    from odyssey.api import convert_checkpoint
+
+    source, _ = _tfpickle_v1(tmp, "stylegan1", label_size=3, lod=0.5)
+    convert_checkpoint(source, tmp / "converted.safetensors")
+    return tmp / "converted.safetensors", {}
+
+
+def _biggan(tmp: Path, layout: str) -> tuple[Path, dict]:
+    """A tiny pytorch-pretrained-BigGAN pair (tests/biggan): 1000 ImageNet classes, given by its weights file."""
+    from tests.biggan.biggan_testkit import write_biggan
+
+    return write_biggan(tmp / "biggan-deep-tiny", layout=layout)[1], {}
+
+
+def _torch7(tmp: Path, ascii: bool) -> tuple[Path, dict]:
+    """A tiny art-DCGAN Torch7 generator (tests/torch7): cudnn modules on CudaTensors, or nn ones in an ascii file."""
+    from tests.torch7.t7_testkit import art_dcgan_layers, art_dcgan_net, save_t7, write_example
+
+    if not ascii:
+        return write_example(tmp), {}
+    return save_t7(tmp / "portraits_net_G.t7", art_dcgan_net(art_dcgan_layers(nz=8, ngf=2, blocks=2, seed=5)), ascii=True), {}
+
+
 FORMATS = {"factory-vae": "factory"}  # cases that name their adapter (a factory is never sniffed)
 CASES: dict[str, tuple[str, Callable[[Path], tuple[Path | str, dict]]]] = {
     "native-unconditional": ("native", lambda tmp: _native(tmp, False)),
@@ -104,6 +162,20 @@ CASES: dict[str, tuple[str, Callable[[Path], tuple[Path | str, dict]]]] = {
     "stylegan2-pickle-conditional": ("stylegan", lambda tmp: _stylegan(tmp, "sg2-skip", c_dim=3)),
     "stylegan3-pickle": ("stylegan", lambda tmp: _stylegan(tmp, "sg3-t")),
     "stylegan3-native": ("native", _stylegan_native),
+    "biggan-conditional": ("biggan", lambda tmp: _biggan(tmp, "legacy")),
+    "tfpickle-stylegan2-config-f": ("tfpickle", lambda tmp: _tfpickle(tmp, "config-f")),
+    "tfpickle-stylegan2-ada-conditional": ("tfpickle", lambda tmp: _tfpickle(tmp, "ada-conditional")),
+    "tfpickle-stylegan2-wide": ("tfpickle", lambda tmp: _tfpickle(tmp, "wide")),
+    "tfpickle-progan": ("tfpickle", lambda tmp: _tfpickle_v1(tmp, "progan")),
+    "tfpickle-progan-conditional-unfused-lod": ("tfpickle", lambda tmp: _tfpickle_v1(tmp, "progan", label_size=3, fused_scale=False, lod=0.5)),
+    "tfpickle-stylegan1": ("tfpickle", lambda tmp: _tfpickle_v1(tmp, "stylegan1")),
+    "stylegan1-native-conditional": ("native", _tfpickle_v1_native),
+    "gan_zoo-pgan": ("gan_zoo", lambda tmp: _gan_zoo(tmp, "pgan")),
+    "gan_zoo-dcgan-conditional": ("gan_zoo", lambda tmp: _gan_zoo(tmp, "dcgan")),
+    "rosinality-train": ("rosinality", lambda tmp: _rosinality(tmp, "train")),
+    "rosinality-converted": ("rosinality", lambda tmp: _rosinality(tmp, "converted")),
+    "torch7-art-dcgan-cudnn": ("torch7", lambda tmp: _torch7(tmp, ascii=False)),
+    "torch7-dcgan-ascii": ("torch7", lambda tmp: _torch7(tmp, ascii=True)),
 }
 
 

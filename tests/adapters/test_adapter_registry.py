@@ -20,7 +20,11 @@ from odyssey.models.checkpoint import write_native
 
 
 def test_builtin_adapters_registered_in_order() -> None:
-    assert [a.name for a in adapters()][:2] == ["native", "dcgan"]
+    names = [a.name for a in adapters()]
+    assert names[0] == "native"  # odyssey's own files first
+    # formats with a specific sniff before the raw-DCGAN fallback, which claims any .pt/.pth by shape
+    assert max(names.index(n) for n in ("biggan", "rosinality", "gan_zoo")) < names.index("dcgan")
+    assert names.index("stylegan") < names.index("tfpickle") and names[-2:] == ["torchscript", "factory"]
 
 
 def _fake_generator(path: Path, options: dict) -> DCGANGenerator:
@@ -64,7 +68,7 @@ def test_extension_beats_sniffing(with_fake: Adapter, raw_file: Path) -> None:
 
 def test_unknown_format_lists_known(raw_file: Path) -> None:
     with pytest.raises(
-        CheckpointError, match="unknown checkpoint format 'onnx'; known formats: native, dcgan"
+        CheckpointError, match="unknown checkpoint format 'onnx'; known formats: native, biggan, rosinality, gan_zoo, dcgan, stylegan, tfpickle, torch7"
     ):
         load_generator(raw_file, format="onnx")
 

@@ -21,8 +21,9 @@ parameters and persistent buffers (``w_avg``, ``noise_const``, ``magnitude_ema``
 are non-persistent buffers (NVIDIA's StyleGAN2-ADA and StyleGAN3 register none; pass
 ``include_non_persistent=True`` for a fork that does).
 
-TensorFlow pickles (the original StyleGAN/StyleGAN2 releases) are refused with the
-command of NVIDIA's converter, ``legacy.py``.
+TensorFlow-era pickles (the original StyleGAN/StyleGAN2 releases, ProGAN) are not read
+here: they load through ``adapters.tfpickle`` (``format: tfpickle``), and this reader
+refuses them saying so.
 """
 
 from __future__ import annotations
@@ -43,7 +44,6 @@ from odyssey.models.checkpoint import looks_like_torch_file
 from .nvpickle_records import ModuleRecord, NetworkRecord
 from .nvpickle_unpickler import (
     RECONSTRUCTOR,
-    TF_MODULE_PREFIX,
     SafeUnpickler,
     allowed_globals,
 )
@@ -150,7 +150,7 @@ def read_network_pickle(path: str | Path, key: str = "G_ema") -> NetworkRecord:
     """The network stored under ``key`` (``G_ema`` by default: the generator to render with).
 
     Raises ``CheckpointError`` for a missing, empty, truncated or corrupt file, a file that
-    is not a pickle, a TensorFlow pickle (with the converter's command), any global
+    is not a pickle, a TensorFlow pickle (pointing at ``format: tfpickle``), any global
     outside the allow-list (naming it), and a missing or empty ``key`` (listing the
     networks the file does hold).
     """
@@ -171,8 +171,8 @@ def is_network_pickle(path: str | Path) -> bool:
     """A cheap sniff: does the file start like an NVIDIA network pickle? Never unpickles.
 
     Reads the first 64 KiB and walks its opcodes (``pickletools.genops``, which decodes
-    and runs nothing) to the first global that is NVIDIA's persistence reconstructor, or a
-    TensorFlow network (``dnnlib.tflib``, claimed so that loading it says how to convert).
+    and runs nothing) to the first global that is NVIDIA's persistence reconstructor
+    (TensorFlow-era pickles are ``adapters.tfpickle``'s).
     """
     try:
         with open(path, "rb") as handle:
@@ -192,7 +192,7 @@ def is_network_pickle(path: str | Path) -> bool:
                 if isinstance(arg, str):
                     strings = [*strings[-1:], arg]
                 continue
-            if (module, name) == RECONSTRUCTOR or module == TF_MODULE_PREFIX or module.startswith(TF_MODULE_PREFIX + "."):
+            if (module, name) == RECONSTRUCTOR:
                 return True
     except Exception:  # noqa: BLE001, S110 - the head ends inside an opcode, or it is not a pickle after all
         pass

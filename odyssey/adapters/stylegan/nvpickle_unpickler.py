@@ -115,11 +115,10 @@ class SafeUnpickler(pickle._Unpickler):  # the pure-Python VM, so that opcodes c
             if isinstance(cls, type) and issubclass(cls, torch.nn.Module):
                 qualified = f"{module}.{name}"
                 return _Newable(qualified, lambda: ModuleRecord(class_name=qualified))
-        if module == TF_MODULE_PREFIX or module.startswith(TF_MODULE_PREFIX + "."):
+        if module == TF_MODULE_PREFIX or module.startswith(TF_MODULE_PREFIX + ".") or (module, name) == ("tfutil", "Network"):
             raise CheckpointError(
-                f"{self.where} is a TensorFlow StyleGAN pickle (it holds {module}.{name}); odyssey reads PyTorch network "
-                f"pickles only: convert it with NVIDIA's legacy.py (in github.com/NVlabs/stylegan3 or stylegan2-ada-pytorch): "
-                f"python legacy.py --source={self.where} --dest=converted.pkl"
+                f"{self.where} is a TensorFlow-era network pickle (it holds {module}.{name}), not a PyTorch one; "
+                "odyssey loads it safely with format: tfpickle (or leave format: out and it is found by its contents)"
             )
         raise CheckpointError(
             f"{self.where}: refused global {module}.{name}: odyssey reads NVIDIA network pickles without running code and "

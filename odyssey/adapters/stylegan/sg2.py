@@ -58,7 +58,7 @@ class SynthesisBlock(nn.Module):
         in_channels: int,
         out_channels: int,
         w_dim: int,
-        resolution: int,
+        resolution: int | Sequence[int],
         img_channels: int,
         is_last: bool,
         architecture: str = "skip",
@@ -79,7 +79,8 @@ class SynthesisBlock(nn.Module):
         self.num_conv = self.num_torgb = 0
         common = {"w_dim": w_dim, "resolution": resolution, "conv_clamp": conv_clamp, "channels_last": self.channels_last}
         if in_channels == 0:
-            self.const = nn.Parameter(torch.randn(out_channels, resolution, resolution))
+            size = (resolution, resolution) if isinstance(resolution, int) else tuple(resolution)  # (H, W)
+            self.const = nn.Parameter(torch.randn(out_channels, *size))
         else:
             self.conv0 = StyledConv(in_channels, out_channels, up=2, resample_filter=resample_filter, **common, **layer_kwargs)
             self.num_conv += 1
@@ -138,7 +139,9 @@ class SynthesisBlock(nn.Module):
 class SynthesisNetwork(nn.Module):
     """ws (N, num_ws, w_dim) -> image (N, img_channels, R, R), float32, nominally [-1, 1].
 
-    Channels at resolution r: ``min(channel_base // r, channel_max)``.
+    Channels at resolution r: ``min(channel_base // r, channel_max)``. ``init_res`` (H, W) of
+    the 4x4 block, other than (4, 4) in non-square TF-era forks, scales every block's size:
+    the image is then ``(R * H / 4, R * W / 4)`` (``img_size``).
     """
 
     def __init__(
@@ -149,11 +152,16 @@ class SynthesisNetwork(nn.Module):
         channel_base: int = 32768,
         channel_max: int = 512,
         num_fp16_res: int = 0,
+        init_res: Sequence[int] = (4, 4),
         **block_kwargs: Any,
     ) -> None:
         if img_resolution < 4 or img_resolution & (img_resolution - 1):
             raise ValueError(f"img_resolution must be a power of two >= 4, got {img_resolution}")
+        if len(init_res) != 2 or any(isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in init_res):
+            raise ValueError(f"init_res must be two positive integers (H, W), got {init_res!r}")
         super().__init__()
+        square = tuple(init_res) == (4, 4)
+        self.img_size = (img_resolution * init_res[0] // 4, img_resolution * init_res[1] // 4)  # (H, W)
         self.w_dim, self.img_resolution, self.img_channels = w_dim, img_resolution, img_channels
         self.img_resolution_log2 = int(math.log2(img_resolution))
         self.num_fp16_res = num_fp16_res
@@ -167,7 +175,7 @@ class SynthesisNetwork(nn.Module):
                 channels[res // 2] if res > 4 else 0,
                 channels[res],
                 w_dim=w_dim,
-                resolution=res,
+                resolution=res if square else (res * init_res[0] // 4, res * init_res[1] // 4),
                 img_channels=img_channels,
                 is_last=is_last,
                 use_fp16=res >= fp16_resolution,
@@ -246,6 +254,7 @@ class StyleGAN2Generator(nn.Module):
         self.img_resolution, self.img_channels = img_resolution, img_channels
         self.synthesis = SynthesisNetwork(w_dim=w_dim, img_resolution=img_resolution, img_channels=img_channels, **synthesis)
         self.num_ws = self.synthesis.num_ws
+        self.img_size = self.synthesis.img_size  # (H, W): (img_resolution, img_resolution) but for non-square forks
         self.mapping = MappingNetwork(z_dim=z_dim, c_dim=c_dim, w_dim=w_dim, num_ws=self.num_ws, **mapping)
 
     def forward(

@@ -165,7 +165,8 @@ class StyledConv(nn.Module):
     """One synthesis layer (NVIDIA's ``SynthesisLayer``): affine style, modulated conv
     (optionally 2x upsampling), noise, bias, activation, clamp.
 
-    x: (N, in_channels, R/up, R/up), w: (N, w_dim) -> (N, out_channels, R, R).
+    x: (N, in_channels, R/up, R/up), w: (N, w_dim) -> (N, out_channels, R, R). ``resolution``
+    may be a pair ``(H, W)`` for the non-square layouts of TF-era forks.
     """
 
     def __init__(
@@ -173,7 +174,7 @@ class StyledConv(nn.Module):
         in_channels: int,
         out_channels: int,
         w_dim: int,
-        resolution: int,
+        resolution: int | Sequence[int],
         kernel_size: int = 3,
         up: int = 1,
         use_noise: bool = True,
@@ -184,6 +185,7 @@ class StyledConv(nn.Module):
     ) -> None:
         super().__init__()
         self.in_channels, self.out_channels, self.resolution = in_channels, out_channels, resolution
+        self.size = (resolution, resolution) if isinstance(resolution, int) else (int(resolution[0]), int(resolution[1]))  # (H, W)
         self.up, self.use_noise, self.conv_clamp, self.padding = up, use_noise, conv_clamp, kernel_size // 2
         self.activation, self.act_gain = activation, activation_of(activation)[1]
         self.register_buffer("resample_filter", setup_filter(resample_filter))
@@ -191,7 +193,7 @@ class StyledConv(nn.Module):
         fmt = torch.channels_last if channels_last else torch.contiguous_format
         self.weight = nn.Parameter(torch.randn(out_channels, in_channels, kernel_size, kernel_size).to(memory_format=fmt))
         if use_noise:
-            self.register_buffer("noise_const", torch.randn(resolution, resolution))
+            self.register_buffer("noise_const", torch.randn(self.size))
             self.noise_strength = nn.Parameter(torch.zeros([]))
         self.bias = nn.Parameter(torch.zeros(out_channels))
 
@@ -200,13 +202,13 @@ class StyledConv(nn.Module):
     ) -> Tensor:
         if noise_mode not in ("const", "random", "none"):
             raise ValueError(f"noise_mode must be 'const', 'random' or 'none', not {noise_mode!r}")
-        expected = self.resolution // self.up
-        if x.shape[1] != self.in_channels or x.shape[2:] != (expected, expected):
-            raise ValueError(f"expected (N, {self.in_channels}, {expected}, {expected}) input, got {tuple(x.shape)}")
+        expected = (self.size[0] // self.up, self.size[1] // self.up)
+        if x.shape[1] != self.in_channels or x.shape[2:] != expected:
+            raise ValueError(f"expected (N, {self.in_channels}, {expected[0]}, {expected[1]}) input, got {tuple(x.shape)}")
         styles = self.affine(w)  # (N, in_channels)
         x = modulated_conv2d(x, self.weight, styles, up=self.up, padding=self.padding, resample_filter=self.resample_filter)
         if self.use_noise and noise_mode == "random":
-            shape = (x.shape[0], 1, self.resolution, self.resolution)
+            shape = (x.shape[0], 1, *self.size)
             x = x + (draw_noise(shape, x.device, noise_generator) * self.noise_strength).to(x.dtype)
         elif self.use_noise and noise_mode == "const":
             x = x + (self.noise_const * self.noise_strength).to(x.dtype)  # (R, R) broadcast over N, C

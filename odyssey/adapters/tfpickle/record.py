@@ -30,7 +30,7 @@ class TFNetwork:
     components: dict[str, "TFNetwork"] = field(default_factory=dict)
     module_name: str = ""  # the build module's name as stored (e.g. "training.networks_stylegan2")
     source_sha256: str = ""  # of the embedded build source, which is never executed
-    format_version: int = 0  # the pickle state's "version" (ProGAN's tfutil: absent)
+    format_version: int = 0  # the pickle state's "version": 2 ProGAN, 3 StyleGAN, 4 StyleGAN2, 5 StyleGAN2-ADA (TF)
 
     def component(self, name: str) -> "TFNetwork":
         """A sub-network by name; KeyError naming those present."""
