@@ -28,6 +28,8 @@ refuses them saying so.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import copy
 import io
 import pickle
@@ -167,20 +169,17 @@ def read_network_pickle(path: str | Path, key: str = "G_ema") -> NetworkRecord:
     return record
 
 
-def is_network_pickle(path: str | Path) -> bool:
-    """A cheap sniff: does the file start like an NVIDIA network pickle? Never unpickles.
-
-    Reads the first 64 KiB and walks its opcodes (``pickletools.genops``, which decodes
-    and runs nothing) to the first global that is NVIDIA's persistence reconstructor
-    (TensorFlow-era pickles are ``adapters.tfpickle``'s).
-    """
+def pickle_globals(path: str | Path) -> Iterator[tuple[str, str]]:
+    """The ``(module, name)`` globals among a pickle's first 64 KiB, in order; nothing if the
+    file cannot be read or is no pickle. Walks opcodes with ``pickletools.genops``, which
+    decodes and runs nothing: the cheap sniff of both NVIDIA pickle adapters."""
     try:
         with open(path, "rb") as handle:
             head = handle.read(_SNIFF_BYTES)
     except OSError:
-        return False
+        return
     if len(head) < 2 or head[0] != pickle.PROTO[0] or not 2 <= head[1] <= 5:
-        return False
+        return
     strings: list[str] = []
     try:
         for opcode, arg, _ in pickletools.genops(io.BytesIO(head)):
@@ -192,11 +191,16 @@ def is_network_pickle(path: str | Path) -> bool:
                 if isinstance(arg, str):
                     strings = [*strings[-1:], arg]
                 continue
-            if (module, name) == RECONSTRUCTOR:
-                return True
+            yield module, name
     except Exception:  # noqa: BLE001, S110 - the head ends inside an opcode, or it is not a pickle after all
-        pass
-    return False
+        return
+
+
+def is_network_pickle(path: str | Path) -> bool:
+    """A cheap sniff: does the file start like an NVIDIA PyTorch network pickle (a global that
+    is the persistence reconstructor)? Never unpickles; TensorFlow-era pickles are
+    ``adapters.tfpickle``'s."""
+    return any(found == RECONSTRUCTOR for found in pickle_globals(path))
 
 
 def flatten_state(record: ModuleRecord, include_non_persistent: bool = False) -> dict[str, torch.Tensor]:

@@ -28,10 +28,8 @@ nesting deeper than ``MAX_DEPTH``, more than ``MAX_VALUES`` values).
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import pickle
-import pickletools
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -43,6 +41,7 @@ from odyssey.adapters.stylegan.nvpickle_unpickler import (
     _check_dtype,
     _Newable,
 )
+from odyssey.adapters.stylegan.nvpickle import pickle_globals
 from odyssey.adapters.tfpickle.record import TFNetwork
 from odyssey.config.bounds import tree_problem
 from odyssey.errors import CheckpointError
@@ -319,28 +318,7 @@ def read_tf_pickle(path: str | Path) -> dict[str, TFNetwork]:
 
 def is_tf_pickle(path: str | Path) -> bool:
     """A cheap sniff, never unpickling: is the first global of the file's first 64 KiB a TF ``Network``?"""
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(_SNIFF_BYTES)
-    except OSError:
-        return False
-    if len(head) < 2 or head[0] != pickle.PROTO[0] or not 2 <= head[1] <= 5:
-        return False
-    strings: list[str] = []
-    try:
-        for opcode, arg, _ in pickletools.genops(io.BytesIO(head)):
-            if opcode.name == "GLOBAL":
-                module, _, name = str(arg).partition(" ")
-            elif opcode.name == "STACK_GLOBAL" and len(strings) == 2:
-                module, name = strings
-            else:
-                if isinstance(arg, str):
-                    strings = [*strings[-1:], arg]
-                continue
-            return (module, name) in NETWORK_CLASSES
-    except Exception:  # noqa: BLE001, S110 - the head ends inside an opcode, or it is not a pickle after all
-        pass
-    return False
+    return next(pickle_globals(path), None) in NETWORK_CLASSES
 
 
 __all__ = ["MAX_ARRAY_BYTES", "NETWORK_CLASSES", "TFNetwork", "TFUnpickler", "is_tf_pickle", "read_tf_pickle"]
