@@ -25,6 +25,7 @@ LAYERS: dict[str, int] = {
     "models": 2,
     "writers": 2,
     "adapters": 3,
+    "audio": 3,
     "plan": 4,
     "train": 4,
     "renderer": 5,

@@ -2,7 +2,7 @@
 
 ``user_path`` expands ``~`` without tracing back on an unknown user. ``input_files``
 lists every file a render reads (the path file itself, the model file, vectors,
-pictures, drawn strokes, direction vectors), and ``check_output_is_not_an_input``
+pictures, drawn strokes, direction vectors, the soundtrack), and ``check_output_is_not_an_input``
 refuses an output that would overwrite one of them -- a path file ``p.mp4`` with
 ``output: p.mp4``, a drawing rendered onto itself.
 """
@@ -64,6 +64,8 @@ def input_files(config: OdysseyConfig, path_file: Path | None = None, model_file
     found += list(_files_in(config.path, "path"))
     if isinstance(config.truncation, BaseModel):
         found += list(_files_in(config.truncation, "truncation"))
+    if config.audio is not None:
+        found.append(("audio.file", Path(config.audio.file)))
     return found
 
 

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from odyssey.config.fields import CurvePoint, Duration, DurationField, FloatPair, IntPair, SeedField, _Strict, _seeds_to_keyframes
+from odyssey.config.music_specs import At, SpeedFollowSpec
 
 
 class KeyframeSpec(_Strict):
@@ -197,7 +198,15 @@ class PathSpec(_Strict):
     transition: DurationField | None = Field(None, description="Default length of each move between keyframes when path.duration is not given (2 s if neither is).")
     hold: DurationField = Field(Duration(seconds=0.0), description="Default time spent on each keyframe.")
     easing: str = Field("linear", description="Easing within each move: linear, smoothstep, smootherstep, cosine, quad/cubic/quintic-in/out/in-out.")
-    speed: Speed = Field("natural", description="Default speed of legs: natural (as timed), constant (arc length in latent space), uniform-image (even change of the picture).")
+    speed: Union[Speed, SpeedFollowSpec] = Field(
+        "natural",
+        description="Default speed of legs: natural (as timed), constant (arc length in latent space), uniform-image (even change of the picture); "
+        "or {follow, amount, attack, decay}: travel speeds up with the music (needs audio), keyframes staying on their frames.",
+    )
+    at: At | None = Field(
+        None, description="Keyframes land on musical events (needs audio): beats, bars, sections, or a list of times in seconds; keyframes repeat in order when there are more events."
+    )
+    every: int = Field(1, ge=1, le=1024, description="With path.at: use every N-th event (at: beats, every: 2 -> a keyframe every other beat).")
 
     @field_validator("duration")
     @classmethod

@@ -288,14 +288,15 @@ def source_name(path: PathFile) -> str:
 
 
 def _resolve_files(config: OdysseyConfig, base: Path) -> OdysseyConfig:
-    """Make model files and every file a path names (vectors, drawings, directions) absolute
-    against the path file's folder."""
+    """Make model files, every file a path names (vectors, drawings, directions) and the
+    soundtrack absolute against the path file's folder."""
     spec = config.model
     model_file = base / user_path(spec.path, "model")
     model = spec.model_copy(update={"path": str(model_file)}) if _looks_like_file(spec.path) else spec
     path = _with_files(config.path, base)
     truncation = _with_files(config.truncation, base) if isinstance(config.truncation, TruncationSpec) else config.truncation
-    return config.model_copy(update={"model": model, "path": path, "truncation": truncation})
+    audio = _with_files(config.audio, base)
+    return config.model_copy(update={"model": model, "path": path, "truncation": truncation, "audio": audio})
 
 
 def _with_files(node: Any, base: Path) -> Any:

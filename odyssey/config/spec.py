@@ -8,6 +8,7 @@ from pydantic import BeforeValidator, Field, field_validator
 
 from odyssey.config.fields import DEFAULT_MODEL, IntPair, SeedField, _Strict, _name_to_model
 from odyssey.config.leg_specs import PathSpec, TruncationSpec
+from odyssey.config.music_specs import AudioSpec, ReactSpec
 from odyssey.config.styles import NOISE_HELP, SPACE_HELP, NoiseMode, Space, TransformSpec
 
 
@@ -55,6 +56,8 @@ class OdysseyConfig(_Strict):
     space: Space = Field("z", description=SPACE_HELP)
     noise: NoiseMode = Field("const", description=NOISE_HELP)
     transform: TransformSpec | None = Field(None, description="StyleGAN3 input transform over time: {rotate, turns, translate_x, translate_y, stabilise}.")
+    audio: AudioSpec | None = Field(None, description="A soundtrack: {file, start, duration}. The film lasts as long, and MP4/WebM outputs carry it (AAC/Opus).")
+    react: ReactSpec | None = Field(None, description="What follows the music frame by frame (needs audio): truncation, noise, radius, class.")
     device: Literal["auto", "cpu", "cuda", "mps"] = Field("auto", description="Where the generator runs; auto picks CUDA, then MPS, then CPU.")
     precision: Literal["auto", "fp32", "fp16", "bf16"] = Field("auto", description="Compute precision; auto = fp16 autocast on CUDA, fp32 elsewhere.")
     batch_size: int | None = Field(None, ge=1, le=4096, description="Frames per generator call; default chosen from resolution and device.")

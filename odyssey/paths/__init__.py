@@ -11,6 +11,7 @@ from odyssey.paths.composite import CompositePath, Piece, TimedLeg
 from odyssey.paths.curve import ValueCurve
 from odyssey.paths.diagnostics import Motion, diagnose
 from odyssey.paths.easing import EASINGS, get_easing
+from odyssey.paths.envelope import follow, frame_envelope, normalised
 from odyssey.paths.fourier import FourierLoopLeg, noise_variances, walk_variances
 from odyssey.paths.interpolate import cubic_spline, lerp, slerp
 from odyssey.paths.keyframe_leg import KEYFRAME_INTERPOLATIONS, KeyframesLeg
@@ -21,6 +22,7 @@ from odyssey.paths.spherical import SphericalSpline
 from odyssey.paths.timeline import Timeline, frame_count
 from odyssey.paths.transform import TransformMotion, constant, input_transforms
 from odyssey.paths.walk import WalkLeg
+from odyssey.paths.warp import event_frames, keyframe_anchors, time_warp
 
 __all__ = [
     "CompositePath",
@@ -49,14 +51,20 @@ __all__ = [
     "constant",
     "cubic_spline",
     "diagnose",
+    "event_frames",
+    "follow",
+    "frame_envelope",
     "frame_count",
     "get_easing",
     "input_transforms",
+    "keyframe_anchors",
     "lerp",
     "lissajous",
     "noise_variances",
+    "normalised",
     "on_shell",
     "polyline",
     "slerp",
+    "time_warp",
     "walk_variances",
 ]

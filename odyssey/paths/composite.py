@@ -131,13 +131,27 @@ class CompositePath:
 
     def latents(self, indices: Tensor) -> Tensor:
         """Latents of frames ``indices`` (n,) -> (n, *latent_shape) float32."""
-        frames = self._frames(indices)
-        flat = self.flat_latents(frames)
-        return torch.from_numpy(flat).to(torch.float32).reshape(frames.shape[0], *self.latent_shape)
+        return self.latents_at(self._frames(indices))
+
+    def latents_at(self, positions: np.ndarray) -> Tensor:
+        """Latents at frame positions (n,) float (a time warp's fractional frames) -> (n, *latent_shape) float32."""
+        flat = self.flat_latents(self._positions(positions))
+        return torch.from_numpy(flat).to(torch.float32).reshape(flat.shape[0], *self.latent_shape)
+
+    def _positions(self, positions: np.ndarray) -> np.ndarray:
+        x = np.asarray(positions, dtype=np.float64)
+        top = self.num_frames if self.loop else self.num_frames - 1
+        if x.ndim != 1 or not np.isfinite(x).all() or (x.size and (x.min() < 0 or x.max() > top)):
+            raise PathError(f"frame positions must be finite and lie in [0, {top}]")
+        return x
 
     def labels(self, indices: Tensor) -> Tensor | None:
         """Soft labels of frames ``indices`` (n,) -> (n, C) float32, or None without labels."""
-        frames = self._frames(indices)
+        return self.labels_at(self._frames(indices))
+
+    def labels_at(self, positions: np.ndarray) -> Tensor | None:
+        """Soft labels at frame positions (n,) float -> (n, C) float32, or None without labels."""
+        frames = self._positions(positions)
         if self.legs[0].leg.start.label is None:
             return None
         leg, move, u = self.positions(frames)

@@ -186,7 +186,7 @@ def _is_number(text: str) -> bool:
 
 def _pacing(ctx: LegContext, spec: Any) -> dict:
     path = ctx.config.path
-    speed = spec.speed or path.speed
+    speed = spec.speed or (path.speed if isinstance(path.speed, str) else "natural")  # a music follow is a warp on top
     measure = image_measure(ctx.generator, ctx.psi) if speed == "uniform-image" else None
     return {"easing": spec.easing or path.easing, "speed": speed, "measure": measure}
 

@@ -5,7 +5,8 @@
 number or a curve over time, and a centre, applied in the trajectory for models without
 a w space (z is scaled toward it) or by the generator in w otherwise (see
 ``odyssey.plan.styles``); and per-frame controls (StyleGAN3's input transform,
-per-frame noise seeds).
+per-frame noise seeds); and, with a soundtrack, its time warp and reactions
+(``odyssey.plan.music``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from odyssey.models.base import Generator
 from odyssey.paths import TransformMotion, ValueCurve, constant
 from odyssey.plan.assemble import assemble_path
 from odyssey.plan.keyframes import keyframe_from_spec, resolve_class
+from odyssey.plan.music import music_track, prepare_music
 from odyssey.plan.styles import truncation_spec
 from odyssey.plan.trajectory import Trajectory
 
@@ -42,6 +44,7 @@ def _transform_motion(spec: TransformSpec | None, fps: float, total: float, loop
 
 def plan_trajectory(config: OdysseyConfig, generator: Generator) -> Trajectory:
     """The trajectory ``odyssey render`` draws for this config and (styled) model."""
+    config, music = prepare_music(config)  # a soundtrack sets the length (and keyframes on its events)
     spec = truncation_spec(config)
     curve_points_ = spec.curve(config.fps)
     psi = float(spec.psi) if curve_points_ is None else float(np.median([v for _, v in curve_points_]))
@@ -73,6 +76,7 @@ def plan_trajectory(config: OdysseyConfig, generator: Generator) -> Trajectory:
         gaussian=config.space == "z",
         frame_indices=config.noise == "random",
         transform=_transform_motion(config.transform, config.fps, path.total_seconds, path.loop),
+        music=music_track(music, config, path, generator),
     )
 
 

@@ -17,6 +17,10 @@ Controls: ``controls(start, end)`` gives the per-frame keyword inputs a generato
 beyond latents (``Generator.controls``): ``frame``, the global frame indices (n,) int64
 (StyleGAN2's random noise, seeded per frame), and ``transform`` (n, 3, 3) (StyleGAN3's
 input transform over time). Both are pure functions of the frame index too.
+
+Music (``music``, a ``MusicTrack``): a time warp (frame k shows the path at a warped
+position), psi offsets, a ``noise_gain`` control (n,), scaled plane/direction radii and
+class blends, all per-frame arrays indexed by the global frame: still pure functions of it.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import torch
 
 from odyssey.errors import PathError
 from odyssey.paths import CompositePath, TransformMotion, ValueCurve
+from odyssey.plan.music_track import MusicTrack
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,7 @@ class Trajectory:
     gaussian: bool = True  # the path's space is N(0, I): norms are judged against sqrt(D)
     frame_indices: bool = False  # pass ``frame`` (n,) to the generator (per-frame random noise)
     transform: TransformMotion | None = None  # pass ``transform`` (n, 3, 3) (StyleGAN3)
+    music: MusicTrack | None = None  # a soundtrack's warp and reactions (odyssey.plan.music_track)
 
     @property
     def num_frames(self) -> int:
@@ -75,11 +81,18 @@ class Trajectory:
 
     def keyframe_frames(self) -> list[int]:
         """The frame index at which each keyframe (and each other leg's start) is first shown."""
-        return self.path.keyframe_frames()
+        return [self._film_frame(f) for f in self.path.keyframe_frames()]
 
     def leg_ranges(self) -> list[tuple[int, int]]:
         """Frame range ``[start, end)`` of each leg, in order."""
-        return self.path.leg_ranges()
+        return [(self._film_frame(a), self._film_frame(b) if b < self.num_frames else b) for a, b in self.path.leg_ranges()]
+
+    def _film_frame(self, position: int) -> int:
+        """The first film frame showing path position ``position`` or later (the identity without a warp)."""
+        warp = None if self.music is None else self.music.warp
+        if warp is None:
+            return position
+        return min(int(np.searchsorted(warp, position - 1e-9, side="left")), self.num_frames - 1)
 
     def frame_seconds(self, index: torch.Tensor) -> np.ndarray:
         """Time on the path's time line (seconds) of frames ``index`` (n,) -> (n,)."""
@@ -95,8 +108,18 @@ class Trajectory:
 
     def _psi(self, index: torch.Tensor) -> torch.Tensor:
         if self.psi_curve is None:
-            return torch.full((index.numel(),), float(self.psi), dtype=torch.float32)
-        return torch.from_numpy(self.psi_curve(self.frame_seconds(index))).to(torch.float32)
+            psi = torch.full((index.numel(),), float(self.psi), dtype=torch.float32)
+        else:
+            psi = torch.from_numpy(self.psi_curve(self.frame_seconds(index))).to(torch.float32)
+        return psi if self.music is None else self.music.psi(index, psi)
+
+    def _path_latents(self, index: torch.Tensor) -> torch.Tensor:
+        return self.path.latents(index) if self.music is None else self.music.latents(self.path, index)
+
+    def _labels(self, index: torch.Tensor) -> torch.Tensor | None:
+        if self.music is None:
+            return self.path.labels(index)
+        return self.music.labels(index, self.path.labels_at(self.music.positions(index)))
 
     def _truncated(self, latents: torch.Tensor, psi: torch.Tensor) -> torch.Tensor:
         if not self.centre_in_latents or self.truncation_centre is None:
@@ -114,6 +137,8 @@ class Trajectory:
             controls["frame"] = index.clone()
         if self.transform is not None:
             controls["transform"] = self.transform(self.frame_seconds(index))
+        if self.music is not None:
+            controls.update(self.music.controls(index))
         return controls
 
     def at(self, indices: Sequence[int]) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor, dict[str, torch.Tensor]]:
@@ -122,18 +147,18 @@ class Trajectory:
         if index.numel() and (int(index.min()) < 0 or int(index.max()) >= self.num_frames):
             raise PathError(f"frame indices must lie in [0, {self.num_frames})")
         psi = self._psi(index)
-        return self._truncated(self.path.latents(index), psi), self.path.labels(index), self._generator_psi(psi), self._controls(index)
+        return self._truncated(self._path_latents(index), psi), self._labels(index), self._generator_psi(psi), self._controls(index)
 
     def path_latents(self, start: int = 0, end: int | None = None) -> torch.Tensor:
         """Latents of frames [start, end) before any truncation: (n, *latent_shape) float32."""
-        return self.path.latents(self._index(start, end))
+        return self._path_latents(self._index(start, end))
 
     def latents(self, start: int = 0, end: int | None = None) -> torch.Tensor:
         index = self._index(start, end)
-        return self._truncated(self.path.latents(index), self._psi(index))
+        return self._truncated(self._path_latents(index), self._psi(index))
 
     def labels(self, start: int = 0, end: int | None = None) -> torch.Tensor | None:
-        return self.path.labels(self._index(start, end))
+        return self._labels(self._index(start, end))
 
     def psi_values(self, start: int = 0, end: int | None = None) -> torch.Tensor:
         """The truncation psi of frames [start, end), (n,), wherever it is applied."""

@@ -4,7 +4,10 @@
   lost and seconds for an hour of video). The list is written from the plan, never from a
   folder listing (``seg_10`` sorts before ``seg_2`` in some tools, and a stray file must
   not join), each file with its planned ``duration`` so no container's rounding moves
-  later segments. The MP4 gets ``+faststart`` here, once, on the final file.
+  later segments. The MP4 gets ``+faststart`` here, once, on the final file. A soundtrack
+  (``manifest.extra["audio"]``) is cut from its source and encoded here, once, for the
+  whole film (AAC in MP4, Opus in WebM): exactly ``frames / fps`` long from frame 0, so
+  segmented, resumed, sharded and Ray renders are in sync like a one-piece render.
 * **GIF**: the lossless FFV1 segments, concatenated in plan order, pass through the GIF
   palette filter in one pass, exactly as the one-pass writer would see the frames.
 * **PNG**: every segment's frames (already numbered by global index) are hard-linked into
@@ -23,6 +26,7 @@ import os
 import shutil
 from pathlib import Path
 
+from odyssey.audio import AUDIO_CODECS, mux_input_args, mux_output_args
 from odyssey.errors import OdysseyError, SegmentError
 from odyssey.segments.encode import verify_segment
 from odyssey.segments.encoding import Encoding
@@ -80,8 +84,18 @@ def join_segments(workspace: Workspace, manifest: Manifest, encoding: Encoding, 
     if encoding.format == "png":
         _join_frames(workspace, plan, media, output, manifest.frames, manifest.key)
     else:
-        _join_video(workspace, plan, media, encoding, output, manifest.frames, manifest.key)
+        _join_video(workspace, plan, media, encoding, output, manifest.frames, manifest.key, _soundtrack(manifest))
     return output
+
+
+def _soundtrack(manifest: Manifest) -> dict | None:
+    """The manifest's soundtrack ({file, start}), checked to be readable here; None without one."""
+    sound = manifest.extra.get("audio")
+    if not sound:
+        return None
+    if not Path(sound["file"]).is_file():
+        raise SegmentError(f"{manifest.output}: the soundtrack {sound['file']} is not here to mux; put it back (or join on the machine that has it)")
+    return sound
 
 
 def _recheck(workspace: Workspace, plan: list[Segment], media: dict[int, Path], encoding: Encoding, manifest: Manifest, source: str) -> None:
@@ -106,7 +120,9 @@ def _recheck(workspace: Workspace, plan: list[Segment], media: dict[int, Path], 
         )
 
 
-def _join_video(workspace: Workspace, plan: list[Segment], media: dict[int, Path], encoding: Encoding, output: Path, frames: int, key: str) -> None:
+def _join_video(
+    workspace: Workspace, plan: list[Segment], media: dict[int, Path], encoding: Encoding, output: Path, frames: int, key: str, soundtrack: dict | None
+) -> None:
     listing = workspace.path / "concat.txt"
     lines = ["ffconcat version 1.0"]
     for segment in plan:
@@ -117,10 +133,15 @@ def _join_video(workspace: Workspace, plan: list[Segment], media: dict[int, Path
         raise SegmentError(f"cannot write {listing} ({exc.strerror or exc}); check the disk space") from None
     staged = temp_sibling(workspace.path / f"joined{output.suffix}", "partial", output.suffix)
     command = [find_ffmpeg(), "-hide_banner", "-nostdin", "-v", "warning", "-f", "concat", "-i", str(listing)]
+    sound = soundtrack if encoding.format in AUDIO_CODECS else None
+    if sound is not None:
+        command += mux_input_args(Path(sound["file"]), float(sound["start"]))
     if encoding.format == "gif":  # one pass of per-frame palettes over all frames; cfr at the plan's rate
         command += ["-lavfi", PALETTE_FILTER, "-r", encoding.rate, "-fps_mode", "cfr", "-loop", "0"]
     else:
-        command += ["-map", "0:v:0", "-c", "copy"]
+        command += ["-map", "0:v:0", "-c:v", "copy"]
+    if sound is not None:  # cut from the source here, once: exactly frames / fps long, from frame 0
+        command += mux_output_args(encoding.format, frames, encoding.fps)
     if encoding.format == "mp4":
         command += ["-video_track_timescale", str(encoding.timescale), "-movflags", "+faststart"]
     if encoding.format in ("mp4", "webm"):

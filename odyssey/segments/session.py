@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
+from odyssey.audio import AUDIO_CODECS
 from odyssey.config import OdysseyConfig
 from odyssey.errors import SegmentError, WriterError
 from odyssey.plan.trajectory import Trajectory
@@ -108,8 +109,15 @@ class RenderSession:
         return Manifest(
             key=self.key.digest, parts=self.key.parts, output=str(self.output), format=self.encoding.format,
             fps=self.encoding.rate, frames=trajectory.num_frames, width=size[0], height=size[1], channels=channels,
-            segments=[(s.start, s.end) for s in segments], encoding=self.encoding.describe(),
+            segments=[(s.start, s.end) for s in segments], encoding=self.encoding.describe(), extra=self._extra(trajectory),
         )  # fmt: skip
+
+    def _extra(self, trajectory: Trajectory) -> dict:
+        """The soundtrack the join muxes in: {file, start} (seconds on the file's clock)."""
+        music = trajectory.music
+        if music is None or self.encoding.format not in AUDIO_CODECS:
+            return {}
+        return {"audio": {"file": str(music.file), "start": music.start}}
 
     def finished(self, manifest: Manifest) -> set[int]:
         return self.workspace.finished(manifest.plan(), segment_media(self.workspace, manifest, self.encoding))
