@@ -95,7 +95,7 @@ def analyse(samples: np.ndarray, rate: int, sections: int | None = None) -> Audi
     tempo, beat_frames = _beats(librosa, onsets, rate)
     pulses = np.zeros(frames)
     pulses[np.clip(beat_frames, 0, frames - 1)] = 1.0
-    chroma = librosa.feature.chroma_stft(S=power, sr=rate, n_fft=N_FFT, hop_length=HOP)  # (12, T)
+    chroma = librosa.feature.chroma_stft(S=power, sr=rate, n_fft=N_FFT, hop_length=HOP, tuning=0.0)  # (12, T), A = 440 Hz
     signals = {
         "onsets": onsets,
         "bass": bands[0],

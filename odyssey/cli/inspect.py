@@ -36,6 +36,12 @@ def check(
     legs = ", ".join(f"{leg['type']} {leg['frames'][0]}-{leg['frames'][1]}" for leg in summary["legs"])
     typer.echo(f"  legs      {legs}")
     typer.echo(f"  frames    {summary['frames']} at {summary['fps']:g} fps = {summary['seconds']:g} s")
+    sound = summary.get("audio")
+    if sound:
+        follows = ", ".join(sound["follows"]) or "nothing (muxed only)"
+        placed = f", keyframes on {len(sound['keyframes_on_events'])} events" if sound["keyframes_on_events"] else ""
+        tempo = f", {sound['tempo']:g} BPM" if sound["tempo"] else ""
+        typer.echo(f"  audio     {shown(sound['file'])} from {sound['start']:g} s for {sound['seconds']:g} s{tempo}{placed}; follows {follows}")
     whole = summary["diagnostics"]["path"]
     cv = whole["speed_cv"] if whole["speed_cv"] is None else round(whole["speed_cv"], 3)
     motion = f"mean step {whole['mean_step']:.3g}, max {whole['max_step']:.3g}, speed CV {cv}"

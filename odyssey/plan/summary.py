@@ -12,6 +12,7 @@ from odyssey.paths import diagnose
 from odyssey.plan.job import Job
 from odyssey.plan.measure import PathReport, measure_path
 from odyssey.plan.plot import draw_plot, save_plot
+from odyssey.plan.trajectory import Trajectory
 from odyssey.writers import output_format
 
 
@@ -62,7 +63,8 @@ def summarize(job: Job, report: PathReport | None = None) -> dict:
         "loop": traj.loop,
         "interpolation": path.interpolation,
         "easing": path.easing,
-        "speed": path.speed,
+        "speed": path.speed if isinstance(path.speed, str) else path.speed.model_dump(),
+        "audio": _audio_summary(traj),
         "keyframes": keyframes,
         "keyframe_frames": traj.keyframe_frames(),
         "legs": [{"type": kind, "frames": [a, b]} for kind, (a, b) in zip(traj.leg_kinds, traj.leg_ranges())],
@@ -77,12 +79,22 @@ def summarize(job: Job, report: PathReport | None = None) -> dict:
     }
 
 
+def _audio_summary(traj: Trajectory) -> dict | None:
+    music = traj.music
+    if music is None:
+        return None
+    return {
+        "file": str(music.file), "start": music.start, "seconds": round(music.seconds, 6), "tempo": round(music.tempo, 2),
+        "keyframes_on_events": list(music.event_frames), "follows": list(music.envelopes), "warped": music.warp is not None,
+    }  # fmt: skip
+
+
 def plot_motion(job: Job, output: str | Path) -> PathReport:
     """``odyssey check --plot``: measure every frame (latent and image space) and draw the plot PNG."""
     traj = job.trajectory
     report = measure_path(traj, job.generator)
     stride = report.stride
     ranges = [(a // stride, -(-b // stride)) for a, b in traj.leg_ranges()]  # in measured frames
-    image = draw_plot(report, traj.fps / stride, traj.seconds, ranges, traj.leg_kinds, traj.gaussian)
+    image = draw_plot(report, traj.fps / stride, traj.seconds, ranges, traj.leg_kinds, traj.gaussian, traj.music, traj.fps)
     save_plot(image, Path(output))
     return report

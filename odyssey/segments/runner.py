@@ -37,6 +37,7 @@ from odyssey.renderer.generate import check_settings
 from odyssey.plan.trajectory import Trajectory
 from odyssey.segments.encode import SegmentEncoder, finish_segment
 from odyssey.segments.encoding import Encoding
+from odyssey.audio import AUDIO_CODECS
 from odyssey.segments.join import join_segments
 from odyssey.segments.lock import render_lock
 from odyssey.segments.manifest import Manifest, Workspace, read_manifest
@@ -147,6 +148,8 @@ def _render_locked(
 ) -> SegmentReport:
     say = log or (lambda message: None)
     workspace = session.workspace
+    if session.config.audio is not None and session.encoding.format not in AUDIO_CODECS:
+        say(f"note: {session.encoding.format.upper()} output carries no sound; the film is timed to {Path(session.config.audio.file).name} (render to .mp4 or .webm to hear it)")
     manifest: Manifest | None = None
     try:
         workspace.create()

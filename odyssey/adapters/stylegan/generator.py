@@ -17,7 +17,8 @@ output may overshoot a little; it is clamped here, as NVIDIA's tools clamp when 
 
 Per-frame controls (``Generator.controls``): ``frame`` (N,) seeds StyleGAN2's noise
 per frame when ``noise`` is ``random``; ``transform`` (N, 3, 3) is StyleGAN3's input
-transform. ``stabilise`` (StyleGAN3) feeds ``w_avg`` to the input layer only, so the
+transform; ``noise_gain`` (N,) scales each frame's noise strength (music reactions;
+StyleGAN2 and v1, which have noise inputs). ``stabilise`` (StyleGAN3) feeds ``w_avg`` to the input layer only, so the
 framing (the input's own rotation and shift, predicted from w) stays put while w moves.
 """
 
@@ -50,7 +51,7 @@ class StyleGANGenerator(ModuleGenerator):
         shape = {"z": (self.z_dim,), "w": (self.w_dim,), "w+": (self.num_ws, self.w_dim)}[self.settings.space]
         extra = {**info.extra, "space": self.settings.space, "w_dim": self.w_dim, "num_ws": self.num_ws}
         self.info = replace(info, latent_shape=shape, extra=extra)
-        self.controls = frozenset({"frame", "transform"} if self.is_stylegan3 else {"frame"})
+        self.controls = frozenset({"frame", "transform"} if self.is_stylegan3 else {"frame", "noise_gain"})
         # Per output pixel a StyleGAN holds tens of wide feature maps: on a CPU a batch beyond
         # ~64k native pixels only spills the caches (measured: 256 px, batch 1 > 4 > 16 frames/s).
         self.cpu_batch_limit = max(1, 2**16 // (int(net.img_resolution) ** 2))
@@ -176,6 +177,7 @@ class StyleGANGenerator(ModuleGenerator):
         truncation: torch.Tensor | None = None,
         frame: torch.Tensor | None = None,
         transform: torch.Tensor | None = None,
+        noise_gain: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """Latents in the path's space -> images (N, C, H, W) in [-1, 1]; see the module docstring."""
         count = latents.shape[0]
@@ -188,8 +190,9 @@ class StyleGANGenerator(ModuleGenerator):
             images = self.net.synthesis(ws, transform=transform)
         else:
             noise = self._noise_generators(frame, count)
+            gain = {} if noise_gain is None else {"noise_gain": noise_gain.to(self.device, torch.float32)}  # (N,)
             if noise is not None:
-                images = self.net.synthesis(ws, noise_mode="random", noise_generator=noise)
+                images = self.net.synthesis(ws, noise_mode="random", noise_generator=noise, **gain)
             else:
-                images = self.net.synthesis(ws, noise_mode=self.settings.noise)
+                images = self.net.synthesis(ws, noise_mode=self.settings.noise, **gain)
         return images.clamp(-1.0, 1.0)  # (N, C, H, W)

@@ -118,7 +118,7 @@ class StyleLayer(nn.Module):
         x = F.pad(x, ((kw - 1) // 2, kw // 2, (kh - 1) // 2, kh // 2))  # TF 'SAME': the extra pixel after
         return F.conv2d(x, weight, groups=x.shape[1])
 
-    def forward(self, x: Tensor, w: Tensor, noise_mode: str = "const", noise_generator: NoiseGenerator = None) -> Tensor:
+    def forward(self, x: Tensor, w: Tensor, noise_mode: str = "const", noise_generator: NoiseGenerator = None, noise_gain: Tensor | None = None) -> Tensor:
         if self.conv_kind == "up":
             x = self.conv(x) if self.fused else self.conv(upscale2d(x))
             if self.blur is not None:
@@ -130,7 +130,10 @@ class StyleLayer(nn.Module):
                 noise = self.noise_const.to(x.dtype)  # (1, 1, r, r)
             else:
                 noise = draw_noise((x.shape[0], 1, x.shape[2], x.shape[3]), x.device, noise_generator).to(x.dtype)
-            x = x + noise * self.noise_strength.reshape(1, -1, 1, 1)
+            strength = self.noise_strength.reshape(1, -1, 1, 1)  # "B": per channel
+            if noise_gain is not None:
+                strength = strength * noise_gain.reshape(-1, 1, 1, 1).to(strength.dtype)  # (N, C, 1, 1): per sample
+            x = x + noise * strength
         x = _act(x + self.bias.reshape(1, -1, 1, 1), self.nonlinearity)
         if self.use_pixel_norm:
             x = pixel_norm(x)
@@ -179,7 +182,7 @@ class StyleGAN1Synthesis(nn.Module):
         self.layers = nn.ModuleList(layers)
         self.to_rgb = nn.ModuleList(ToRGB(nf[2 ** (log2 - k)], img_channels, use_wscale=use_wscale) for k in range(rgb_lods))
 
-    def forward(self, ws: Tensor, noise_mode: str = "const", noise_generator: NoiseGenerator = None) -> Tensor:
+    def forward(self, ws: Tensor, noise_mode: str = "const", noise_generator: NoiseGenerator = None, noise_gain: Tensor | None = None) -> Tensor:
         if ws.ndim != 3 or ws.shape[1:] != (self.num_ws, self.w_dim):
             raise ValueError(f"ws must have shape (N, {self.num_ws}, {self.w_dim}), got {tuple(ws.shape)}")
         ws = ws.float()
@@ -191,7 +194,7 @@ class StyleGAN1Synthesis(nn.Module):
             x = self.dense(ws[:, 0]).reshape(ws.shape[0], -1, 4, 4)
         images: dict[int, Tensor] = {}
         for i, layer in enumerate(self.layers[: 2 * (top - level + 1)]):
-            x = layer(x, ws[:, i], noise_mode=noise_mode, noise_generator=noise_generator)
+            x = layer(x, ws[:, i], noise_mode=noise_mode, noise_generator=noise_generator, noise_gain=noise_gain)
             k = top - i // 2  # this layer's level of detail
             if i % 2 == 1 and k in (level, level + 1) and k < len(self.to_rgb):
                 images[k] = self.to_rgb[k](x)

@@ -102,13 +102,14 @@ class SynthesisBlock(nn.Module):
         noise_mode: str = "const",
         force_fp32: bool = False,
         noise_generator: NoiseGenerator = None,
+        noise_gain: Tensor | None = None,
     ) -> tuple[Tensor, Tensor | None]:
         """ws: (N, num_conv + num_torgb, w_dim), one per conv, then the ToRGB's."""
         w_iter = iter(ws.unbind(dim=1))
         half = self.use_fp16 and not force_fp32 and ws.device.type == "cuda"  # NVIDIA: fp16 on CUDA only
         dtype = torch.float16 if half else torch.float32
         fmt = torch.channels_last if self.channels_last and half else torch.contiguous_format
-        layer = {"noise_mode": noise_mode, "noise_generator": noise_generator}
+        layer = {"noise_mode": noise_mode, "noise_generator": noise_generator, "noise_gain": noise_gain}
 
         if self.in_channels == 0:
             x = self.const.to(dtype=dtype, memory_format=fmt).unsqueeze(0).repeat(ws.shape[0], 1, 1, 1)  # (N, C, 4, 4)
@@ -190,12 +191,15 @@ class SynthesisNetwork(nn.Module):
         noise_mode: str = "const",
         noise_generator: NoiseGenerator = None,
         force_fp32: bool = False,
+        noise_gain: Tensor | None = None,
     ) -> Tensor:
         """Render ws (N, num_ws, w_dim) to images (N, C, R, R) float32.
 
         noise_mode: 'const' the stored ``noise_const`` maps (deterministic), 'random' fresh
         noise from ``noise_generator`` (one ``torch.Generator``, one per sample, or None for
         the global RNG), 'none' no noise. ``force_fp32`` disables the float16 blocks.
+        ``noise_gain`` (N,): each sample's noise strength times this (odyssey's music
+        reactions; None = 1, NVIDIA's behaviour).
         """
         if ws.ndim != 3 or ws.shape[1:] != (self.num_ws, self.w_dim):
             raise ValueError(f"ws must have shape (N, {self.num_ws}, {self.w_dim}), got {tuple(ws.shape)}")
@@ -205,7 +209,7 @@ class SynthesisNetwork(nn.Module):
         for res in self.block_resolutions:
             block = getattr(self, f"b{res}")
             block_ws = ws.narrow(1, w_idx, block.num_conv + block.num_torgb)  # the ToRGB's w is the next conv's
-            x, img = block(x, img, block_ws, noise_mode=noise_mode, force_fp32=force_fp32, noise_generator=noise_generator)
+            x, img = block(x, img, block_ws, noise_mode=noise_mode, force_fp32=force_fp32, noise_generator=noise_generator, noise_gain=noise_gain)
             w_idx += block.num_conv
         return img
 

@@ -198,7 +198,8 @@ class StyledConv(nn.Module):
         self.bias = nn.Parameter(torch.zeros(out_channels))
 
     def forward(
-        self, x: Tensor, w: Tensor, noise_mode: str = "const", gain: float = 1, noise_generator: NoiseGenerator = None
+        self, x: Tensor, w: Tensor, noise_mode: str = "const", gain: float = 1, noise_generator: NoiseGenerator = None,
+        noise_gain: Tensor | None = None,
     ) -> Tensor:
         if noise_mode not in ("const", "random", "none"):
             raise ValueError(f"noise_mode must be 'const', 'random' or 'none', not {noise_mode!r}")
@@ -207,11 +208,12 @@ class StyledConv(nn.Module):
             raise ValueError(f"expected (N, {self.in_channels}, {expected[0]}, {expected[1]}) input, got {tuple(x.shape)}")
         styles = self.affine(w)  # (N, in_channels)
         x = modulated_conv2d(x, self.weight, styles, up=self.up, padding=self.padding, resample_filter=self.resample_filter)
+        strength = self.noise_strength if noise_gain is None else self.noise_strength * noise_gain.reshape(-1, 1, 1, 1)  # (N, 1, 1, 1): per sample
         if self.use_noise and noise_mode == "random":
             shape = (x.shape[0], 1, *self.size)
-            x = x + (draw_noise(shape, x.device, noise_generator) * self.noise_strength).to(x.dtype)
+            x = x + (draw_noise(shape, x.device, noise_generator) * strength).to(x.dtype)
         elif self.use_noise and noise_mode == "const":
-            x = x + (self.noise_const * self.noise_strength).to(x.dtype)  # (R, R) broadcast over N, C
+            x = x + (self.noise_const * strength).to(x.dtype)  # (R, R) broadcast over N, C
         clamp = None if self.conv_clamp is None else self.conv_clamp * gain
         return bias_act(x, self.bias, self.activation, gain=self.act_gain * gain, clamp=clamp)
 
