@@ -165,6 +165,10 @@ class CompositePath:
     def _first_frame(self, bound: float) -> int:
         return min(math.ceil(bound), self.num_frames - 1)
 
+    def mark_positions(self) -> list[float]:
+        """Exact frame positions (floats) of the marks: where each keyframe is reached."""
+        return [float(self.bounds[p]) for p in self.marks]
+
     def keyframe_frames(self) -> list[int]:
         """The first frame at or after each mark (keyframes, and the start of other legs)."""
         return [self._first_frame(float(self.bounds[p])) for p in self.marks]

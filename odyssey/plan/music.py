@@ -122,11 +122,11 @@ def envelope(features: audio.AudioFeatures, spec, fps: float, frames: int) -> np
 
 def _anchors(music: Music, path: CompositePath) -> list[tuple[float, float]]:
     frames, loop = music.frames, path.loop
-    marks = path.keyframe_frames()
     if not music.events:
-        return keyframe_anchors(marks, frames, loop)
+        return keyframe_anchors(path.keyframe_frames(), frames, loop)
     end = frames if loop else frames - 1
-    inner = [(float(e), float(m)) for e, m in zip(music.events, marks[1 : 1 + len(music.events)])]
+    reached = path.mark_positions()  # exact: keyframe i + 1 is shown on event i itself
+    inner = [(float(e), p) for e, p in zip(music.events, reached[1 : 1 + len(music.events)])]
     return [(0.0, 0.0), *inner, (float(end), float(end))]
 
 

@@ -81,18 +81,24 @@ class Trajectory:
 
     def keyframe_frames(self) -> list[int]:
         """The frame index at which each keyframe (and each other leg's start) is first shown."""
-        return [self._film_frame(f) for f in self.path.keyframe_frames()]
+        if self._warp is None:
+            return self.path.keyframe_frames()
+        return [self._film_frame(p) for p in self.path.mark_positions()]
 
     def leg_ranges(self) -> list[tuple[int, int]]:
         """Frame range ``[start, end)`` of each leg, in order."""
+        if self._warp is None:
+            return self.path.leg_ranges()
         return [(self._film_frame(a), self._film_frame(b) if b < self.num_frames else b) for a, b in self.path.leg_ranges()]
 
-    def _film_frame(self, position: int) -> int:
-        """The first film frame showing path position ``position`` or later (the identity without a warp)."""
-        warp = None if self.music is None else self.music.warp
-        if warp is None:
-            return position
-        return min(int(np.searchsorted(warp, position - 1e-9, side="left")), self.num_frames - 1)
+    @property
+    def _warp(self) -> np.ndarray | None:
+        return None if self.music is None else self.music.warp
+
+    def _film_frame(self, position: float) -> int:
+        """The first film frame showing path position ``position`` or later."""
+        warp = self._warp
+        return min(int(np.searchsorted(warp, position - 1e-6, side="left")), self.num_frames - 1)
 
     def frame_seconds(self, index: torch.Tensor) -> np.ndarray:
         """Time on the path's time line (seconds) of frames ``index`` (n,) -> (n,)."""
