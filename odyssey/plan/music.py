@@ -35,6 +35,7 @@ from odyssey.plan.keyframes import resolve_class
 from odyssey.plan.music_track import RADIUS_LEGS, MusicTrack
 
 LEVEL_FEATURES = ("harmonic", "rms")  # averaged over a frame; the others (hits) keep their peak
+MAX_ANALYSED_SECONDS = 30 * 60.0  # the analysis holds the excerpt's spectrogram in memory (about 1 GB for 30 minutes)
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,13 @@ def prepare_music(config: OdysseyConfig) -> tuple[OdysseyConfig, Music | None]:
     frames = math.floor(track.seconds * config.fps + 1e-9)
     if frames < 1:
         raise ConfigError(f"audio.duration: {track.seconds:g} s is shorter than one frame at {config.fps:g} fps; give a longer excerpt")
-    features = audio.features(track, cache_dir()) if _needs_features(config) else None
+    needed = _needs_features(config)
+    if needed and track.seconds > MAX_ANALYSED_SECONDS:
+        raise ConfigError(
+            f"audio.duration: the music analysis takes at most {MAX_ANALYSED_SECONDS / 60:g} minutes at once and this excerpt is "
+            f"{track.seconds / 60:.1f}; give a shorter audio.duration (render a long set in parts), or drop react, path.at and speed: {{follow}}"
+        )
+    features = audio.features(track, cache_dir()) if needed else None
     updates: dict = {"duration": Duration(frames=frames)}
     events: list[int] = []
     if path.at is not None and features is not None:  # path.at always brings features
@@ -142,7 +149,8 @@ def music_track(music: Music | None, config: OdysseyConfig, path: CompositePath,
         if isinstance(speed, SpeedFollowSpec) or music.events:
             env = None
             if isinstance(speed, SpeedFollowSpec) and features is not None:
-                env = envelopes[f"speed: {speed.follow}"] = envelope(features, speed, fps, frames)
+                env = envelope(features, speed, fps, frames)
+                envelopes[f"speed: {speed.follow}"] = env.astype(np.float32)
             amount = speed.amount if isinstance(speed, SpeedFollowSpec) else 0.0
             arrays["warp"] = time_warp(_anchors(music, path), frames, path.loop, env, amount)
     except PathError as exc:
@@ -159,21 +167,21 @@ def _reactions(react, features: audio.AudioFeatures, config: OdysseyConfig, path
     fps, frames, info = config.fps, path.num_frames, generator.info
     out: dict = {}
     if react.truncation is not None:
-        env = envelopes[f"truncation: {react.truncation.follow}"] = envelope(features, react.truncation, fps, frames)
-        out["psi_offset"] = react.truncation.amount * env
+        env = envelopes[f"truncation: {react.truncation.follow}"] = envelope(features, react.truncation, fps, frames).astype(np.float32)
+        out["psi_offset"] = (react.truncation.amount * env).astype(np.float32)
     if react.noise is not None:
         if "noise_gain" not in generator.controls:
             raise ConfigError(f"react.noise: model {info.name} ({info.family}) has no noise inputs to pulse (StyleGAN2 and StyleGAN v1 have); remove react.noise")
-        env = envelopes[f"noise: {react.noise.follow}"] = envelope(features, react.noise, fps, frames)
-        out["noise_gain"] = 1.0 + react.noise.amount * env
+        env = envelopes[f"noise: {react.noise.follow}"] = envelope(features, react.noise, fps, frames).astype(np.float32)
+        out["noise_gain"] = (1.0 + react.noise.amount * env).astype(np.float32)
     if react.radius is not None:
         if not any(timed.leg.kind in RADIUS_LEGS for timed in path.legs):
             raise ConfigError("react.radius: scales circle, lissajous, polyline and direction legs, and this path has none; add such a leg or remove react.radius")
-        env = envelopes[f"radius: {react.radius.follow}"] = envelope(features, react.radius, fps, frames)
-        out["radius_gain"] = 1.0 + react.radius.amount * env
+        env = envelopes[f"radius: {react.radius.follow}"] = envelope(features, react.radius, fps, frames).astype(np.float32)
+        out["radius_gain"] = (1.0 + react.radius.amount * env).astype(np.float32)
     if react.class_ is not None:
         out.update(_class_mix(react.class_, features, fps, frames, generator))
-        envelopes["class: chroma (loudest pitch class)"] = out["chroma"].max(axis=1) / max(float(out["chroma"].max()), 1e-12)
+        envelopes["class: chroma (loudest pitch class)"] = (out["chroma"].max(axis=1) / max(float(out["chroma"].max()), 1e-12)).astype(np.float32)
     return out
 
 
@@ -187,4 +195,4 @@ def _class_mix(spec, features: audio.AudioFeatures, fps: float, frames: int, gen
     for pitch in range(12):
         matrix[pitch, indices[pitch % len(indices)]] = 1.0
     rows = [follow(frame_envelope(row, features.frame_rate, fps, frames, "mean"), fps, spec.attack, spec.decay) for row in features.chroma]
-    return {"chroma": np.stack(rows, axis=1), "class_matrix": matrix, "class_amount": float(spec.amount)}
+    return {"chroma": np.stack(rows, axis=1).astype(np.float32), "class_matrix": matrix, "class_amount": float(spec.amount)}
