@@ -72,7 +72,9 @@ def event_frames(times: Sequence[float], fps: float, num_frames: int, loop: bool
     """Musical event times (s) -> distinct film frames strictly inside the film, every ``every``-th one.
 
     An event lands on its nearest frame; events on the first or last frame (or a loop's
-    seam), or on a frame an earlier event took, are dropped.
+    seam), or on a frame an earlier event took, are dropped, and so are events closer than
+    half the usual spacing to the start, the previous event or the end: a beat detected in
+    the first frames would otherwise make the film jump from keyframe 0 to keyframe 1.
     """
     if every < 1:
         raise PathError(f"every is a whole number >= 1; got {every}")
@@ -83,4 +85,13 @@ def event_frames(times: Sequence[float], fps: float, num_frames: int, loop: bool
         frame = int(round(float(t) * fps))
         if 0 < frame < end and (not frames or frame > frames[-1]):
             frames.append(frame)
-    return frames
+    if len(frames) < 2:
+        return frames
+    half = float(np.median(np.diff(frames))) / 2  # closer than half the usual spacing: a jump, not a move
+    kept: list[int] = []
+    for frame in frames:
+        if frame - (kept[-1] if kept else 0) >= half:
+            kept.append(frame)
+    while kept and end - kept[-1] < half:
+        kept.pop()
+    return kept

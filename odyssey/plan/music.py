@@ -35,7 +35,7 @@ from odyssey.plan.keyframes import resolve_class
 from odyssey.plan.music_track import RADIUS_LEGS, MusicTrack
 
 LEVEL_FEATURES = ("harmonic", "rms")  # averaged over a frame; the others (hits) keep their peak
-MAX_ANALYSED_SECONDS = 30 * 60.0  # the analysis holds the excerpt's spectrogram in memory (about 1 GB for 30 minutes)
+MAX_ANALYSED_SECONDS = 30 * 60.0  # the analysis holds the excerpt's spectrogram in memory (about 0.5 GB per 5 minutes)
 
 
 @dataclass(frozen=True)

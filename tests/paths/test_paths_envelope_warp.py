@@ -86,7 +86,9 @@ def test_event_anchors_move_keyframes_onto_events():
 def test_event_frames_take_every_nth_distinct_inner_frame():
     times = [0.0, 0.5, 1.0, 1.01, 1.5, 2.0, 3.9]
     assert event_frames(times, 10, 40, loop=False) == [5, 10, 15, 20]  # 0 and the end dropped, 1.01 shares frame 10
-    assert event_frames(times, 10, 40, loop=True, every=2) == [10, 15, 39]  # every other event: 0.0, 1.0, 1.5, 3.9; a loop ends at 40
+    assert event_frames(times, 10, 40, loop=True, every=2) == [10]  # every other event: 0.0, 1.0, 1.5, 3.9; 15 and 39 come too soon
     assert event_frames(times, 10, 40, loop=False, every=2) == [10, 15]  # frame 39 is the film's last
     with pytest.raises(PathError):
         event_frames(times, 10, 40, loop=True, every=0)
+    beats = [0.02 + 0.5 * i for i in range(8)]  # a beat in the very first frame, and one 0.1 s before the end
+    assert event_frames(beats, 30, 108, loop=False) == [16, 31, 46, 61, 76, 91]  # neither frame 1 nor 106: no jumps

@@ -145,3 +145,32 @@ def test_noise_gain_scales_each_frames_noise(tmp_path, variant):
     assert torch.equal(plain, ones) and torch.equal(mixed[0], plain[0])
     assert not torch.allclose(mixed[1], plain[1], atol=1e-3)
     assert torch.allclose(mixed[1], alone[0], atol=1e-4)  # per frame, whatever the batch (float rounding aside)
+
+
+def test_check_prints_the_music_and_plots_envelopes_and_warp(tmp_path, track):
+    from PIL import Image
+    from typer.testing import CliRunner
+
+    from odyssey.cli import app
+
+    path_file = write_path_file(tmp_path, "dcgan-faces", f"fps: 10\naudio: {{file: {track}}}\npath: {{keyframes: [1, 2, 3]}}\n")
+    plot = tmp_path / "plot.png"
+    result = CliRunner().invoke(app, ["check", str(path_file), "--plot", str(plot), "--set", "path.at=beats", "--set", "path.speed={follow: onsets}"])
+    assert result.exit_code == 0, result.output
+    line = next(text for text in result.output.splitlines() if text.strip().startswith("audio"))
+    assert "clicks.wav from 0 s for 6 s" in line and "BPM" in line and "keyframes on" in line and "follows speed: onsets" in line
+    with Image.open(plot) as image:
+        assert image.height > 5 * 170  # five panels: the motion's three, the envelopes, the warp
+    result = CliRunner().invoke(app, ["check", str(path_file), "--set", "react={noise: {follow: onsets}}"])
+    assert result.exit_code != 0 and "react.noise: model dcgan-faces (dcgan) has no noise inputs to pulse" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_the_schema_describes_audio_and_react():
+    from odyssey.config import json_schema
+
+    schema = json_schema()
+    assert {"audio", "react"} <= set(schema["properties"])
+    for name in ("AudioSpec", "ReactSpec", "SpeedFollowSpec", "TruncationReact", "NoiseReact", "RadiusReact", "ClassReact"):
+        fields = schema["$defs"][name]["properties"]
+        assert all(field.get("description") for field in fields.values()), name
