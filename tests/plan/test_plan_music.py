@@ -174,3 +174,18 @@ def test_the_schema_describes_audio_and_react():
     for name in ("AudioSpec", "ReactSpec", "SpeedFollowSpec", "TruncationReact", "NoiseReact", "RadiusReact", "ClassReact"):
         fields = schema["$defs"][name]["properties"]
         assert all(field.get("description") for field in fields.values()), name
+
+
+def test_plan_writes_the_warped_latents(tmp_path, track):
+    from typer.testing import CliRunner
+
+    from odyssey.cli import app
+
+    body = f"fps: 10\naudio: {{file: {track}}}\npath: {{keyframes: [1, 2, 3], at: beats, speed: {{follow: onsets}}}}\n"
+    path_file = write_path_file(tmp_path, "dcgan-faces", body)
+    result = CliRunner().invoke(app, ["plan", str(path_file), "--latents", str(tmp_path / "z.npy")])
+    assert result.exit_code == 0, result.output
+    saved = np.load(tmp_path / "z.npy")
+    traj = load_job(path_file, check_output=False).trajectory
+    assert saved.shape == (60, 100) and np.array_equal(saved, traj.latents().numpy())
+    assert not np.array_equal(saved, traj.path.latents(torch.arange(60)).numpy())  # warped, not the plain path

@@ -49,3 +49,16 @@ def test_a_worker_killed_mid_segment_is_retried_and_the_result_is_exact(cluster,
     assert (tmp_path / "killed.0").exists()  # a worker really died
     assert report.joined and report.rendered == [0, 1, 2, 3]
     assert unstamped(out) == unstamped(reference)  # the same bytes but for the render key (other path file)
+
+
+def test_ray_renders_with_a_soundtrack_mux_it_once_in_sync(cluster, tmp_path):
+    from tests.audio.audio_testkit import clicks, decoded_audio, first_onset, write_wav
+
+    track = write_wav(tmp_path / "clicks.wav", clicks([1.0, 2.0, 3.0], 4.5))
+    body = f"fps: 10\nbatch_size: 4\nsegment_seconds: 1\naudio: {{file: {track}, start: 0.5}}\npath: {{keyframes: [1, 2, 3], loop: true}}\n"
+    path_file = killer_path_file(tmp_path, body=body)
+    one = api.render_file(path_file, (), tmp_path / "one.mp4", progress=False)
+    out = api.render_segments(path_file, (), tmp_path / "ray.mp4", ray="local", ray_workers=2, progress=False).output
+    assert out.read_bytes() == one.read_bytes()
+    sound = decoded_audio(out)
+    assert sound.size == 4 * 48000 and first_onset(sound) == pytest.approx(0.5, abs=0.004)
