@@ -28,6 +28,7 @@ only when an analysis runs.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import ModuleType
 
 import numpy as np
 
@@ -64,7 +65,7 @@ class AudioFeatures:
         return self.beat_times[::beats_per_bar]
 
 
-def librosa_module():  # noqa: ANN201 - the module, imported lazily
+def librosa_module() -> ModuleType:
     """librosa, or a ConfigError naming the extra that brings it."""
     try:
         import librosa
@@ -123,12 +124,12 @@ def _fit(values: np.ndarray, frames: int) -> np.ndarray:
     return np.clip(values, 0.0, None)
 
 
-def _beats(librosa, onsets: np.ndarray, rate: int) -> tuple[float, np.ndarray]:  # noqa: ANN001
+def _beats(librosa: ModuleType, onsets: np.ndarray, rate: int) -> tuple[float, np.ndarray]:
     tempo, beats = librosa.beat.beat_track(onset_envelope=onsets, sr=rate, hop_length=HOP, units="frames", trim=False)  # trim drops quiet verses whole
     return float(np.atleast_1d(tempo)[0]), np.asarray(beats, dtype=np.int64)
 
 
-def _sections(librosa, log_mel: np.ndarray, chroma: np.ndarray, seconds: float, frame_rate: float, count: int | None) -> np.ndarray:  # noqa: ANN001
+def _sections(librosa: ModuleType, log_mel: np.ndarray, chroma: np.ndarray, seconds: float, frame_rate: float, count: int | None) -> np.ndarray:
     """Section boundaries (s), the start excluded: clusters of similar chroma and timbre in time order."""
     if count is None:
         count = int(np.clip(round(seconds / 20.0), 2, 12))

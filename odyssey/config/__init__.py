@@ -41,7 +41,7 @@ from odyssey.config.loading import (
     read_yaml,
     validate,
 )
-from odyssey.config.music_specs import FOLLOW_HELP, AudioSpec, ClassReact, ReactSpec, SpeedFollowSpec
+from odyssey.config.music_specs import FOLLOW_HELP, AudioSpec, ClassReact, EnvelopeSpec, ReactSpec, SpeedFollowSpec
 from odyssey.config.render_settings import RenderSettings, frame_channels, output_size
 from odyssey.config.spec import ModelSpec, OdysseyConfig, VideoSettings
 from odyssey.config.styles import NoiseMode, Space, TransformSpec, curve_points
@@ -50,6 +50,6 @@ __all__ = [
     "DEFAULT_MODEL", "DEFAULT_RENDERS_DIR", "LEG_TYPES", "AxisSpec", "CircleLegSpec", "DirectionLegSpec", "Duration",
     "DurationField", "HoldLegSpec", "Interpolation", "KeyframeSpec", "KeyframesLegSpec", "LissajousLegSpec", "ModelSpec",
     "NoiseLoopLegSpec", "NoiseMode", "OdysseyConfig", "Space", "TransformSpec", "curve_points", "PathSpec", "PolylineLegSpec", "RenderSettings", "Speed", "frame_channels", "output_size", "TruncationSpec", "VideoSettings", "WalkLegSpec",
-    "FOLLOW_HELP", "AudioSpec", "ClassReact", "ReactSpec", "SpeedFollowSpec",
+    "FOLLOW_HELP", "AudioSpec", "ClassReact", "EnvelopeSpec", "ReactSpec", "SpeedFollowSpec",
     "_set_override", "format_validation_error", "json_schema", "load_config", "read_yaml", "validate",
 ]  # fmt: skip

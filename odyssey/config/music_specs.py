@@ -82,6 +82,9 @@ class ClassReact(_Strict):
     decay: float = Field(0.5, ge=0, le=30, description="Seconds it takes to leave old harmony.")
 
 
+EnvelopeSpec = Union[SpeedFollowSpec, TruncationReact, NoiseReact, RadiusReact]  # anything with follow, attack, decay
+
+
 class ReactSpec(_Strict):
     """What follows the music frame by frame (each optional)."""
 

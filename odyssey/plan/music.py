@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from odyssey import audio
-from odyssey.config import Duration, OdysseyConfig, SpeedFollowSpec
+from odyssey.config import ClassReact, Duration, EnvelopeSpec, OdysseyConfig, ReactSpec, SpeedFollowSpec
 from odyssey.errors import ConfigError, PathError
 from odyssey.models.base import Generator
 from odyssey.paths import CompositePath, event_frames, follow, frame_envelope, keyframe_anchors, normalised, time_warp
@@ -120,7 +120,7 @@ def _cycled_keyframes(config: OdysseyConfig, count: int) -> list | None:
     return [explicit[i % len(explicit)] for i in range(max(count, 1))]
 
 
-def envelope(features: audio.AudioFeatures, spec, fps: float, frames: int) -> np.ndarray:  # noqa: ANN001 - any envelope spec
+def envelope(features: audio.AudioFeatures, spec: EnvelopeSpec, fps: float, frames: int) -> np.ndarray:
     """The envelope (frames,) in [0, 1] that ``spec`` ({follow, attack, decay}) asks for."""
     reduce = "mean" if spec.follow in LEVEL_FEATURES else "max"
     laid = frame_envelope(features.signal(spec.follow), features.frame_rate, fps, frames, reduce)
@@ -163,7 +163,7 @@ def music_track(music: Music | None, config: OdysseyConfig, path: CompositePath,
     return MusicTrack(track.file, track.start, track.seconds, frames, envelopes=envelopes, event_frames=music.events, tempo=tempo, **arrays)
 
 
-def _reactions(react, features: audio.AudioFeatures, config: OdysseyConfig, path: CompositePath, generator: Generator, envelopes: dict) -> dict:  # noqa: ANN001
+def _reactions(react: ReactSpec, features: audio.AudioFeatures, config: OdysseyConfig, path: CompositePath, generator: Generator, envelopes: dict) -> dict:
     fps, frames, info = config.fps, path.num_frames, generator.info
     out: dict = {}
     if react.truncation is not None:
@@ -185,7 +185,7 @@ def _reactions(react, features: audio.AudioFeatures, config: OdysseyConfig, path
     return out
 
 
-def _class_mix(spec, features: audio.AudioFeatures, fps: float, frames: int, generator: Generator) -> dict:  # noqa: ANN001
+def _class_mix(spec: ClassReact, features: audio.AudioFeatures, fps: float, frames: int, generator: Generator) -> dict:
     info = generator.info
     if not info.conditional:
         raise ConfigError(f"react.class: model {info.name} is not conditional (it has no classes to blend); remove react.class")
