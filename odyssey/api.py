@@ -37,10 +37,12 @@ from odyssey.renderer.preview import preview_file, seed_sheet
 from odyssey.renderer.tiles import TilesCancelled, latent_tiles, seed_tiles
 from odyssey.segments import SegmentReport
 from odyssey.segments.check import check_file
+from odyssey.segments.plan import plan_segments
 from odyssey.segments import join_path_file as join_file
 from odyssey.segments import render_path_file as render_segments
 from odyssey.train.vae import train_vae
 from odyssey.writers.arrays import save_array
+from odyssey.writers.spec import fps_fraction
 
 __all__ = [
     "Generator",
@@ -57,6 +59,7 @@ __all__ = [
     "check_file",
     "convert_checkpoint",
     "describe_models",
+    "fps_fraction",
     "input_files",
     "iter_frames",
     "join_file",
@@ -67,6 +70,7 @@ __all__ = [
     "load_job",
     "parse_seeds",
     "path_file_schema",
+    "plan_segments",
     "plane_latents",
     "plot_motion",
     "preview_file",

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from odyssey.errors import ConfigError
 
@@ -28,7 +28,7 @@ def inside(folder: Path, name: str, field: str = "path") -> Path:
     """``folder / name`` resolved, if it is a relative name that stays inside ``folder``; else ConfigError."""
     if not isinstance(name, str) or not name or "\\" in name or "\x00" in name:
         raise ConfigError(f"{field}: give a file name inside the output folder")
-    parts = PurePosixPath(name).parts
+    parts = name.split("/")
     if name.startswith("/") or any(part in ("..", ".", "") for part in parts) or re.match(r"^[A-Za-z]:", name):
         raise ConfigError(f"{field}: {name!r} is not inside the output folder; give a name relative to it, without '..'")
     root = folder.resolve()

@@ -12,10 +12,12 @@ same pixels.
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import io
 import json
 from collections import OrderedDict
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -80,7 +82,7 @@ class Studio:
         return {
             "model": {"name": info.name, "family": info.family, "width": info.resolution[1], "height": info.resolution[0],
                       "latent_shape": list(info.latent_shape), "classes": list(info.class_names or [])},
-            "document": self.document,
+            "document": copy.deepcopy(self.document),
             "path_file": str(self.path_file) if self.path_file else None,
             "folder": str(self.folder),
         }  # fmt: skip
@@ -131,12 +133,31 @@ class Studio:
         if missing:
             stale = self.channels.ticket("preview")
             with self.channels.generating(stale):
-                tiles = api.latent_tiles(job.generator, *job.trajectory.at(missing), cancelled=stale)
-            for i, tile in zip(missing, tiles):
-                self._frames[(key, i)] = data_url(tile)
-            while len(self._frames) > FRAMES_KEPT:
-                self._frames.popitem(last=False)
+                self._render_blocks(key, job, missing, stale)
         return {"start": first, "total": total, "fps": job.config.fps, "frames": [self._frames[(key, i)] for i in wanted]}
+
+    def _render_blocks(self, key: str, job: api.Job, missing: list[int], stale: Any) -> None:
+        """Render the batches that hold ``missing`` frames, cut where ``odyssey render`` cuts them
+        (its segments, then its batch size from each segment's start), into the frame cache.
+
+        The same frames in the same batches as the render: batched convolutions round the
+        same way, so a render at the model's size gives these pixels exactly."""
+        settings = replace(job.settings, size=None)  # the model's own size, the render's device and precision
+        renderer = api.Renderer(job.generator, settings)
+        size = renderer.batch_size
+        segments = api.plan_segments(job.trajectory.num_frames, api.fps_fraction(job.config.fps), job.config.segment_seconds)
+        for i in missing:
+            if (key, i) in self._frames:  # drawn with an earlier block
+                continue
+            if stale():
+                raise api.TilesCancelled()
+            segment = next(s for s in segments if s.start <= i < s.end)
+            first = segment.start + (i - segment.start) // size * size
+            frames = list(range(first, min(first + size, segment.end)))
+            for index, tile in zip(frames, renderer.render_latents(*job.trajectory.at(frames)).cpu().numpy()):
+                self._frames[(key, index)] = data_url(tile)
+        while len(self._frames) > FRAMES_KEPT:
+            self._frames.popitem(last=False)
 
     def check(self, document: Any) -> dict:
         """``odyssey check``'s motion report of the document: frames, legs, speed and seam."""

@@ -116,7 +116,7 @@ def test_pick_draw_preview_export_render(browser, served):
     frames = chrome.execute_script("return studio.frames")
     rendered = sorted((served.studio.folder / "e2e").glob("frame_*.png"))
     assert len(rendered) == len(frames) == total
-    for preview, file in zip(frames, rendered):
+    for preview, file in zip(frames, rendered):  # the same batches as the render: the same pixels
         assert np.array_equal(decode(preview), np.asarray(Image.open(file).convert("RGB"))), file.name
     exported = (served.studio.folder / "e2e.yaml").read_text()
     assert "type: polyline" in exported and "output: e2e" in exported
