@@ -28,15 +28,17 @@ from pathlib import Path
 from typing import Any, AsyncIterator, Callable
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from odyssey.errors import OdysseyError
+from odyssey import api
+from odyssey.errors import ConfigError, OdysseyError
 from odyssey.studio.channels import Superseded
-from odyssey.studio.guard import Access, check_name, inside
+from odyssey.studio.guard import Access, check_name, inside, is_within
 from odyssey.studio.renders import Render
 from odyssey.studio.session import Studio
 
@@ -103,8 +105,10 @@ def create_app(studio: Studio, access: Access) -> Starlette:
         path_file = studio.folder / f"{stem}.yaml"
         if not path_file.is_file():
             raise _NotFound(f"name: {stem}.yaml is not in the output folder; export it first")
-        document = studio.documents.checked(_read(path_file))
-        output = inside(studio.folder, document.get("output") or f"{stem}.mp4", "output")
+        studio.documents.checked(_read(path_file))  # its model and files are the studio's
+        _, output = api.load_config(path_file)
+        if not is_within(studio.folder, output):
+            raise ConfigError(f"output: {stem}.yaml renders to {output}, outside the output folder; export it again")
         return render.start(path_file, output)
 
     routes = [
@@ -143,8 +147,6 @@ class _NotFound(OdysseyError):
 
 
 def _read(path_file: Path) -> dict:
-    from odyssey import api
-
     return api.absolute_files(api.read_yaml(path_file), path_file.parent)
 
 
@@ -154,13 +156,9 @@ def _error(message: str, status: int = 400, **extra: Any) -> JSONResponse:
 
 async def _run(work: Callable[[], Any]) -> Response:
     """Run ``work`` in a worker thread; its result as JSON, its typed errors as 4xx lines."""
-    from starlette.concurrency import run_in_threadpool
-
-    from odyssey.api import TilesCancelled
-
     try:
         result = await run_in_threadpool(work)
-    except (Superseded, TilesCancelled):
+    except (Superseded, api.TilesCancelled):
         return _error("superseded by a newer request", 409, superseded=True)
     except _NotFound as exc:
         return _error(str(exc), 404)

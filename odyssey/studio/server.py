@@ -1,7 +1,8 @@
 """Serve the studio: build it, bind, print the URL (with the token under ``--listen``), open it.
 
-uvicorn runs in this thread; Ctrl-C stops it (uvicorn's own handler), a running render is
-sent Ctrl-C too and waited for, and the command ends with exit code 0.
+uvicorn runs in this thread on a socket bound before the URL is printed (so the URL works
+at once); Ctrl-C stops it (uvicorn's own handler), a running render is sent Ctrl-C too and
+waited for, and the command says "stopped" and ends with exit code 0.
 """
 
 from __future__ import annotations
@@ -27,9 +28,23 @@ def studio_url(host: str, port: int, access: Access) -> str:
 
 
 def free_port(host: str) -> int:
+    """A port free on ``host`` now (for tests that start their own server)."""
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
         probe.bind((host, 0))
         return int(probe.getsockname()[1])
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host:port`` (0: any free port), bound before the URL is printed."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(64)
+    except OSError as exc:
+        sock.close()
+        raise ConfigError(f"--listen/--port: cannot listen on {host}:{port} ({exc.strerror}); give an address of this machine and a free port") from None
+    return sock
 
 
 def serve(
@@ -48,17 +63,18 @@ def serve(
     host = listen or DEFAULT_HOST
     access = Access(listen)
     studio = Studio(model, path_file, folder)
-    try:
-        port = port or free_port(host)
-    except OSError as exc:
-        raise ConfigError(f"--listen {host}: cannot bind there ({exc.strerror}); give an address of this machine") from None
-    url = studio_url(host, port, access)
-    config = uvicorn.Config(create_app(studio, access), host=host, port=port, log_level="warning", lifespan="on")
+    sock = bind(host, port)
+    url = studio_url(host, int(sock.getsockname()[1]), access)
+    config = uvicorn.Config(create_app(studio, access), log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     say(f"odyssey explore: {studio.info.name} at {url}  (Ctrl-C stops it; outputs go to {studio.folder})")
     if access.token:
         say(f"listening on {host}: anyone who can reach it needs the token {access.token}")
     if open_browser:
         threading.Timer(1.0, lambda: webbrowser.open(url)).start()
-    server.run()
+    with sock:
+        try:
+            server.run(sockets=[sock])
+        except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it handled, once it has shut down
+            pass
     say("odyssey explore: stopped")
