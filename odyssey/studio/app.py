@@ -25,15 +25,7 @@ from __future__ import annotations
 import json
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, AsyncIterator, Callable
-
-from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
-from starlette.middleware import Middleware
-from starlette.middleware.base import BaseHTTPMiddleware
-from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
-from starlette.routing import Route
+from typing import TYPE_CHECKING, Any, AsyncIterator, Callable
 
 from odyssey import api
 from odyssey.errors import ConfigError, OdysseyError
@@ -42,6 +34,11 @@ from odyssey.studio.guard import Access, check_name, inside, is_within
 from odyssey.studio.renders import Render
 from odyssey.studio.session import Studio
 
+if TYPE_CHECKING:  # Starlette is the explore extra: imported where the app is built, never on import
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, Response
+
 STATIC = Path(__file__).resolve().parent / "static"
 MEDIA = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
 MAX_BODY = 4 << 20
@@ -49,6 +46,12 @@ MAX_BODY = 4 << 20
 
 def create_app(studio: Studio, access: Access) -> Starlette:
     """The ASGI app of one studio; ``access`` decides which requests get in."""
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.middleware.base import BaseHTTPMiddleware
+    from starlette.responses import FileResponse, JSONResponse
+    from starlette.routing import Route
+
     static = {p.name: p for p in STATIC.iterdir() if p.suffix in MEDIA}  # fixed at start
     render = Render()
 
@@ -151,11 +154,16 @@ def _read(path_file: Path) -> dict:
 
 
 def _error(message: str, status: int = 400, **extra: Any) -> JSONResponse:
+    from starlette.responses import JSONResponse
+
     return JSONResponse({"error": message, **extra}, status_code=status)
 
 
 async def _run(work: Callable[[], Any]) -> Response:
     """Run ``work`` in a worker thread; its result as JSON, its typed errors as 4xx lines."""
+    from starlette.concurrency import run_in_threadpool
+    from starlette.responses import JSONResponse, Response
+
     try:
         result = await run_in_threadpool(work)
     except (Superseded, api.TilesCancelled):

@@ -26,7 +26,7 @@ from PIL import Image
 
 from odyssey import api
 from odyssey.errors import ConfigError
-from odyssey.studio.channels import Channels, Superseded
+from odyssey.studio.channels import Channels
 from odyssey.studio.documents import Documents, default_document, read_document, referenced_files
 
 MAX_SEED = 2**32 - 1

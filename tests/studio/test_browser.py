@@ -62,11 +62,13 @@ def wait_for(chrome, script: str, timeout: float = 30.0, what: str = ""):
     raise AssertionError(f"timed out waiting for {what or script}; the page says: {message!r}")
 
 
-def shoot(chrome, name: str) -> None:
+def shoot(chrome, name: str, element=None) -> None:
+    """The page (or one panel of it) into ``$ODYSSEY_SCREENSHOTS/NAME.png``, when that is set."""
     folder = os.environ.get("ODYSSEY_SCREENSHOTS")
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
-        chrome.save_screenshot(str(Path(folder) / f"{name}.png"))
+        target = str(Path(folder) / f"{name}.png")
+        element.screenshot(target) if element is not None else chrome.save_screenshot(target)
 
 
 def decode(data_url: str) -> np.ndarray:
@@ -105,6 +107,7 @@ def test_pick_draw_preview_export_render(browser, served):
     wait_for(chrome, f"document.getElementById('frame-label').textContent !== {first!r}", what="playback to move")
     assert "frames at 12 fps" in chrome.find_element(By.ID, "diagnostics").text
     shoot(chrome, "studio")
+    shoot(chrome, "plane-map", chrome.find_element(By.ID, "plane-panel"))
 
     chrome.find_element(By.ID, "export-name").clear()
     chrome.find_element(By.ID, "export-name").send_keys("e2e")
@@ -113,6 +116,7 @@ def test_pick_draw_preview_export_render(browser, served):
     wait_for(chrome, "document.getElementById('render-status').dataset.state", timeout=60, what="the render to end")
     status = chrome.find_element(By.ID, "render-status")
     assert status.get_attribute("data-state") == "done", status.text
+    shoot(chrome, "film-panel", chrome.find_element(By.ID, "film-panel"))
     frames = chrome.execute_script("return studio.frames")
     rendered = sorted((served.studio.folder / "e2e").glob("frame_*.png"))
     assert len(rendered) == len(frames) == total
@@ -121,3 +125,38 @@ def test_pick_draw_preview_export_render(browser, served):
     exported = (served.studio.folder / "e2e.yaml").read_text()
     assert "type: polyline" in exported and "output: e2e" in exported
     assert time.perf_counter() - started < 60
+
+
+def test_timeline_edits_replan_the_preview(browser, served):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import Select
+
+    chrome = browser
+    chrome.get(served.url)
+    wait_for(chrome, "document.querySelectorAll('#seed-grid img').length === 16", what="the seed grid")
+    tiles = chrome.find_elements(By.CSS_SELECTOR, "#seed-grid img")
+    for index in (0, 1, 2):
+        tiles[index].click()
+    wait_for(chrome, "studio.total === 72", what="6 s at 12 fps")
+
+    def type_into(element_id: str, text: str) -> None:
+        chrome.find_element(By.ID, element_id).send_keys(Keys.CONTROL, "a", Keys.NULL, text, Keys.TAB)  # select all, type over it
+
+    type_into("t-fps", "6")
+    wait_for(chrome, "studio.total === 36", what="6 s at 6 fps")
+    chrome.find_element(By.ID, "t-loop").click()
+    wait_for(chrome, "document.getElementById('diagnostics').textContent.includes('seam ratio')", what="a loop's seam ratio")
+    Select(chrome.find_element(By.ID, "t-easing")).select_by_visible_text("smoothstep")
+    Select(chrome.find_element(By.ID, "t-interpolation")).select_by_visible_text("slerp")
+    chrome.find_element(By.CSS_SELECTOR, "#keyframes li:first-child button.down").click()
+    chrome.find_element(By.CSS_SELECTOR, "#keyframes li:last-child button.delete").click()
+    hold = chrome.find_element(By.CSS_SELECTOR, "#keyframes li:first-child input")
+    hold.send_keys("1", Keys.TAB)
+    path = wait_for(chrome, "studio.doc.path.legs[0].keyframes.length === 2 && studio.doc.path", what="the edits")
+    assert path["loop"] is True and path["easing"] == "smoothstep" and path["interpolation"] == "slerp"
+    assert path["legs"][0]["keyframes"] == [{"seed": 1, "hold": 1}, 0]
+    type_into("t-duration", "90f")
+    wait_for(chrome, "studio.total === 90 && studio.frames.filter(Boolean).length === 90", what="90 frames, all previewed")
+    Select(chrome.find_element(By.CSS_SELECTOR, "#legs li select")).select_by_visible_text("walk")
+    wait_for(chrome, "studio.doc.path.legs[0].type === 'walk' && studio.total === 90", what="a walk leg")

@@ -54,15 +54,18 @@ function el(tag, props, ...children) {
   return node;
 }
 
-function keyframesLeg() {
+// The path's first keyframes leg; with `create`, a new one at the start if it has none.
+function keyframesLeg(create) {
   let leg = studio.doc.path.legs.find((l) => l.type === "keyframes");
-  if (!leg) {
+  if (!leg && create) {
     leg = {type: "keyframes", keyframes: []};
     studio.doc.path.legs.unshift(leg);
   }
   return leg;
 }
 
+// How a keyframe is shown: its seed, a seed range as written ("0-7"), or its file.
 function seedOf(key) {
-  return typeof key === "number" ? key : key && key.seed;
+  if (typeof key === "number" || typeof key === "string") return key;
+  return key.seed ?? (key.vector || key.image || "?").split("/").pop();
 }

@@ -20,8 +20,10 @@ function planeDocument() {
   const doc = structuredClone(studio.doc);
   const i = planeLegIndex();
   const axes = [axisValue(document.getElementById("axis-a").value), axisValue(document.getElementById("axis-b").value)];
-  doc.path.legs.splice(i, 1, {type: "circle", axes});
-  return {doc, leg: i, axes};
+  const old = doc.path.legs[i] || {};
+  const origin = i === 0 && old.origin !== undefined ? {origin: old.origin} : {};  // only a first leg has one
+  doc.path.legs.splice(i, 1, {type: "circle", axes, ...origin});
+  return {doc, leg: i, axes, origin};
 }
 
 async function showPlane() {
@@ -102,8 +104,8 @@ async function strokeEnd() {
     return say(error.message);
   }
   if (!answer) return;
-  const {leg, axes} = planeDocument();
-  const drawn = {type: "polyline", file: answer.file, size: answer.size, axes, duration: seconds};
+  const {leg, axes, origin} = planeDocument();
+  const drawn = {type: "polyline", file: answer.file, size: answer.size, axes, ...origin, duration: seconds};
   studio.doc.path.legs.splice(leg, 1, drawn);
   say(`drawn leg: ${plane.stroke.length} points, ${seconds} s`, true);
   edited();

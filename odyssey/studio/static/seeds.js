@@ -33,16 +33,16 @@ function page(step) {
 }
 
 function addKeyframe(seed) {
-  keyframesLeg().keyframes.push(seed);
+  keyframesLeg(true).keyframes.push(seed);
   edited();
 }
 
 function renderKeyframes() {
-  const leg = keyframesLeg();
+  const leg = keyframesLeg(false) || {keyframes: []};
   const list = document.getElementById("keyframes");
   list.replaceChildren(...leg.keyframes.map((key, i) => {
     const seed = seedOf(key);
-    const item = el("li", {}, el("img", {src: thumbs[seed] || ""}), ` seed ${seed} `);
+    const item = el("li", {}, el("img", {src: thumbs[seed] || "", alt: ""}), typeof seed === "number" ? ` seed ${seed} ` : ` ${seed} `);
     const hold = el("input", {value: key.hold ?? "", placeholder: "hold", title: "seconds to stay on this keyframe"});
     hold.addEventListener("change", () => setKeyField(i, "hold", hold.value));
     const move = el("input", {value: key.duration ?? "", placeholder: "move", title: "seconds of the move to the next keyframe"});

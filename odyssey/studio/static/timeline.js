@@ -73,7 +73,8 @@ function setLegField(i, field, value) {
 
 function changeLegType(i, type) {
   const old = studio.doc.path.legs[i];
-  const fresh = {type, duration: old.duration ?? 2};
+  const fresh = {type};
+  if (old.duration !== undefined) fresh.duration = old.duration;
   if (type === "keyframes") fresh.keyframes = old.keyframes || [];
   if (type === "polyline") {
     if (!old.file) { say("draw on the plane map to make a polyline leg"); showTimeline(); return; }
