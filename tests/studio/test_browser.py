@@ -42,7 +42,8 @@ def browser():
     binary, driver = find_browser()
     options = webdriver.ChromeOptions()
     options.binary_location = binary
-    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1400,1000", "--force-device-scale-factor=1"):
+    height = 1500 if os.environ.get("ODYSSEY_SCREENSHOTS") else 1000  # tall enough for whole panels
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", f"--window-size=1400,{height}", "--force-device-scale-factor=1"):
         options.add_argument(flag)
     chrome = webdriver.Chrome(service=Service(driver), options=options)
     chrome.set_script_timeout(60)
