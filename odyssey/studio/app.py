@@ -42,6 +42,7 @@ if TYPE_CHECKING:  # Starlette is the explore extra: imported where the app is b
 STATIC = Path(__file__).resolve().parent / "static"
 MEDIA = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
 MAX_BODY = 4 << 20
+COOKIE = "odyssey_token"  # with --listen: set by the URL printed at start (?token=...), so scripts and images load
 
 
 def create_app(studio: Studio, access: Access) -> Starlette:
@@ -135,10 +136,14 @@ def create_app(studio: Studio, access: Access) -> Starlette:
         render.stop()  # Ctrl-C: a running render is interrupted and tidies up
 
     async def gate(request: Request, call_next: Callable) -> Response:
-        why = access.refusal(request.headers.get("host", ""), request.headers.get("x-odyssey-token"), request.query_params.get("token"))
+        given = request.headers.get("x-odyssey-token") or request.query_params.get("token") or request.cookies.get(COOKIE)
+        why = access.refusal(request.headers.get("host", ""), given, None)
         if why is not None:
             return _error(why, 403)
-        return await call_next(request)
+        response = await call_next(request)
+        if access.token and request.query_params.get("token"):  # the page's own files and links then carry it
+            response.set_cookie(COOKIE, access.token, httponly=True, samesite="strict")
+        return response
 
     app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(BaseHTTPMiddleware, dispatch=gate)])
     app.state.render = render

@@ -8,7 +8,8 @@ followed) outside the folder; ``%2e%2e`` arrives decoded and is refused as ``..`
 
 Requests: bound to 127.0.0.1 the server accepts only Host headers naming the loopback
 (a web page elsewhere cannot reach it through DNS rebinding); with ``--listen`` every
-request must carry the token printed at start (``X-Odyssey-Token`` or ``?token=``).
+request must carry the token printed at start (``X-Odyssey-Token``, ``?token=``, or the
+cookie that opening the printed URL sets, so the page's scripts and images load too).
 """
 
 from __future__ import annotations

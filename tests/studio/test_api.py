@@ -177,3 +177,14 @@ def test_opening_a_path_file_keeps_its_files(tmp_path):
         doc["fps"], doc["size"] = 4, 64
         assert client.post("/api/check", json={"document": doc}).json()["legs"][0]["type"] == "polyline"
         assert client.post("/api/plane", json={"document": doc, "leg": 0, "extent": 0.6, "grid": 2}).status_code == 200
+
+
+def test_every_static_file_ships_in_the_package():
+    """A non-editable install carries the page: pyproject's package data covers every file in static/."""
+    import fnmatch
+    import tomllib
+
+    patterns = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["odyssey.studio"]
+    static = REPO / "odyssey" / "studio" / "static"
+    files = [p.relative_to(static.parent).as_posix() for p in static.iterdir()]
+    assert files and all(any(fnmatch.fnmatch(f, pattern) for pattern in patterns) for f in files), files

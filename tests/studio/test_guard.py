@@ -101,6 +101,12 @@ def test_token_is_checked_on_every_request(studio):
             assert remote.get(url).status_code == 403
             assert remote.get(url, headers={"X-Odyssey-Token": access.token}).status_code in (200, 404)
         assert remote.get(f"/api/state?token={access.token}").status_code == 200
+    with TestClient(create_app(studio, access), base_url="http://10.0.0.5") as browser:
+        assert browser.get("/static/api.js").status_code == 403
+        assert browser.get(f"/?token={access.token}").status_code == 200  # the printed URL sets the cookie
+        assert browser.get("/static/api.js").status_code == 200 and browser.get("/api/state").status_code == 200
+        browser.cookies.set("odyssey_token", "forged")
+        assert browser.get("/api/state").status_code == 403
 
 
 def test_newest_request_wins():
