@@ -16,6 +16,7 @@ static files come from a fixed list, outputs only from under the output folder.
 | POST /api/preview {document, start, count} | preview frames (cached) |
 | POST /api/check {document} | speed and seam diagnostics |
 | POST /api/export {document, name, format} | write NAME.yaml into the output folder |
+| GET /api/documents; GET /api/document?name | the path files saved there; open one |
 | GET, POST, DELETE /api/render | render status; start a render of NAME.yaml; cancel it |
 | GET /outputs/NAME | a file under the output folder |
 """
@@ -125,6 +126,8 @@ def create_app(studio: Studio, access: Access) -> Starlette:
         Route("/api/preview", posting(lambda d: studio.preview(d.get("document"), d.get("start", 0), d.get("count", 16))), methods=["POST"]),
         Route("/api/check", posting(lambda d: studio.check(d.get("document"))), methods=["POST"]),
         Route("/api/export", posting(lambda d: {"file": studio.documents.export(d.get("document"), d.get("name"), d.get("format", "mp4")).name}), methods=["POST"]),
+        Route("/api/documents", getting(lambda r: {"saved": studio.documents.saved()})),
+        Route("/api/document", getting(lambda r: {"document": studio.documents.open(r.query_params.get("name"))})),
         Route("/api/render", getting(lambda r: render.status()), methods=["GET"]),
         Route("/api/render", posting(start_render), methods=["POST"]),
         Route("/api/render", getting(lambda r: render.cancel()), methods=["DELETE"]),

@@ -21,7 +21,7 @@ import yaml
 
 from odyssey import api
 from odyssey.errors import ConfigError
-from odyssey.studio.guard import check_name, is_within
+from odyssey.studio.guard import NAME, check_name, is_within
 
 FORMATS = ("mp4", "webm", "gif", "png")  # png: a folder of frames
 
@@ -82,6 +82,20 @@ class Documents:
             if not is_within(self.folder, file):
                 raise ConfigError(f"{file}: the studio reads only the files of the path file it opened and those under {self.folder}")
         return data
+
+    def saved(self) -> list[str]:
+        """Stems of the path files saved in the folder, newest first."""
+        if not self.folder.is_dir():
+            return []
+        files = [p for p in self.folder.glob("*.yaml") if NAME.match(p.stem) and p.is_file() and is_within(self.folder, p)]
+        return [p.stem for p in sorted(files, key=lambda p: p.stat().st_mtime, reverse=True)]
+
+    def open(self, name: Any) -> dict:
+        """The saved ``NAME.yaml`` as a document (its model must be the studio's)."""
+        stem = check_name(name)
+        if stem not in self.saved():
+            raise ConfigError(f"name: no {stem}.yaml in the output folder; export it first")
+        return self.checked(read_document(self.folder / f"{stem}.yaml"))
 
     def export(self, document: Any, name: Any, fmt: Any) -> Path:
         """Write ``document`` as ``NAME.yaml`` in the folder, rendering to ``NAME.FMT`` (``NAME/`` for png)."""

@@ -149,6 +149,16 @@ def test_export_writes_a_path_file_that_validates(client, studio):
     assert "format: one of mp4" in client.post("/api/export", json={"document": doc, "name": "f", "format": "exe"}).json()["error"]
 
 
+def test_saved_path_files_can_be_opened_again(client, studio):
+    doc = document(studio, [5, 6], loop=True)
+    client.post("/api/export", json={"document": doc, "name": "again", "format": "mp4"})
+    assert "again" in client.get("/api/documents").json()["saved"]
+    opened = client.get("/api/document?name=again").json()["document"]
+    assert opened["path"]["legs"][0]["keyframes"] == [5, 6] and opened["path"]["loop"] is True and "output" not in opened
+    assert client.get("/api/document?name=../again").json()["error"].startswith("name: use letters")
+    assert client.get("/api/document?name=nothing").json()["error"] == "name: no nothing.yaml in the output folder; export it first"
+
+
 def test_render_of_a_file_that_was_not_exported(client):
     answer = client.post("/api/render", json={"name": "never"})
     assert answer.status_code == 404 and "never.yaml is not in the output folder; export it first" in answer.json()["error"]

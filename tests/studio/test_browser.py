@@ -78,6 +78,7 @@ def decode(data_url: str) -> np.ndarray:
 
 def test_pick_draw_preview_export_render(browser, served):
     from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.actions.wheel_input import ScrollOrigin
     from selenium.webdriver.common.by import By
 
     chrome = browser
@@ -101,6 +102,8 @@ def test_pick_draw_preview_export_render(browser, served):
     wait_for(chrome, "studio.doc.path.legs.length === 2 && studio.doc.path.legs[1].type === 'polyline'", what="the drawn leg")
     drawn = chrome.execute_script("return studio.doc.path.legs[1]")
     assert drawn["axes"] == [1, 2] and 0 < drawn["size"] <= 2 and drawn["duration"] >= 0.5
+    ActionChains(chrome).scroll_from_origin(ScrollOrigin.from_element(canvas), 0, -120).perform()  # the wheel zooms in
+    wait_for(chrome, "document.querySelector('#plane-tiles img').title === '(-0.80, 0.80)'", what="the zoomed map")
 
     chrome.find_element(By.ID, "play").click()
     total = wait_for(chrome, "studio.total > 0 && studio.frames.filter(Boolean).length === studio.total && studio.total", timeout=40, what="every preview frame")
@@ -123,6 +126,7 @@ def test_pick_draw_preview_export_render(browser, served):
     assert len(rendered) == len(frames) == total
     for preview, file in zip(frames, rendered):  # the same batches as the render: the same pixels
         assert np.array_equal(decode(preview), np.asarray(Image.open(file).convert("RGB"))), file.name
+    wait_for(chrome, "[...document.querySelectorAll('#open-saved option')].some((o) => o.value === 'e2e')", what="e2e.yaml among the saved files")
     exported = (served.studio.folder / "e2e.yaml").read_text()
     assert "type: polyline" in exported and "output: e2e" in exported
     assert time.perf_counter() - started < 60

@@ -17,6 +17,7 @@ async function exportYaml() {
   try {
     const answer = await request(null, "POST", "api/export", exportBody());
     status.textContent = `wrote ${answer.file} in the output folder: odyssey render ${answer.file}`;
+    listSaved();
     return answer.file;
   } catch (error) {
     status.textContent = error.message;
@@ -68,4 +69,27 @@ async function pollRender() {
 
 async function cancelRender() {
   await request(null, "DELETE", withToken("api/render")).catch((error) => say(error.message));
+}
+
+// The path files saved in the output folder; choosing one opens it for editing.
+async function listSaved() {
+  const answer = await request(null, "GET", withToken("api/documents")).catch((error) => say(error.message));
+  if (!answer) return;
+  const select = document.getElementById("open-saved");
+  select.replaceChildren(el("option", {value: "", textContent: "(saved path files)"}), ...answer.saved.map((name) => el("option", {value: name, textContent: name + ".yaml"})));
+}
+
+async function openSaved(name) {
+  if (!name) return;
+  try {
+    const answer = await request(null, "GET", withToken("api/document?name=" + encodeURIComponent(name)));
+    studio.doc = answer.document;
+    document.getElementById("export-name").value = name;
+    document.getElementById("export-size").value = studio.doc.size || studio.model.width;
+    showAxes();
+    say(`opened ${name}.yaml`, true);
+    edited();
+  } catch (error) {
+    say(error.message);
+  }
 }

@@ -30,11 +30,8 @@ async function start() {
   }
   if (typeof studio.doc.truncation === "number") document.getElementById("seeds-psi").value = studio.doc.truncation;
   if (studio.doc.class !== undefined) document.getElementById("seeds-class").value = studio.doc.class;
-  const polyline = studio.doc.path.legs.find((l) => l.type === "polyline");
-  if (polyline && polyline.axes) {
-    document.getElementById("axis-a").value = polyline.axes[0];
-    document.getElementById("axis-b").value = polyline.axes[1];
-  }
+  if (state.path_file) document.getElementById("export-name").value = state.path_file.split("/").pop().replace(/\.ya?ml$/, "").replace(/[^A-Za-z0-9_-]/g, "-");
+  showAxes();
   const on = (id, what, fn) => document.getElementById(id).addEventListener(what, fn);
   on("seeds-prev", "click", () => page(-1));
   on("seeds-next", "click", () => page(1));
@@ -50,8 +47,11 @@ async function start() {
   on("export", "click", exportYaml);
   on("render", "click", startRender);
   on("render-cancel", "click", cancelRender);
+  on("open-saved", "change", (e) => openSaved(e.target.value));
+  on("plane-canvas", "wheel", zoomPlane);
   bindTimeline();
   drawStroke();
+  listSaved();
   await loadSeeds();
   edited();
 }

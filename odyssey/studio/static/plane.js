@@ -3,11 +3,38 @@
 // at (x, y) plane units is the picture the drawn leg shows when it passes there.
 "use strict";
 
-const plane = {extent: 1, grid: 5, shown: false, stroke: [], drawing: false, started: 0};
+const plane = {extent: 1, grid: 5, shown: false, stroke: [], drawing: false, started: 0, zoomTimer: null};
 
+// An axis as typed: a seed ("7"), a direction ("pca:0") or a saved vector ("z.npy").
 function axisValue(text) {
   const value = text.trim();
-  return /^\d+$/.test(value) ? parseInt(value, 10) : value;
+  if (/^\d+$/.test(value)) return parseInt(value, 10);
+  return value.endsWith(".npy") ? {vector: value} : value;
+}
+
+function axisText(axis) {
+  if (axis && typeof axis === "object") return axis.vector ?? axis.seed ?? axis.direction ?? "";
+  return String(axis);
+}
+
+// The axis inputs from the drawn leg of the document, if it has one.
+function showAxes() {
+  const polyline = studio.doc.path.legs.find((l) => l.type === "polyline");
+  if (polyline && polyline.axes) {
+    document.getElementById("axis-a").value = axisText(polyline.axes[0]);
+    document.getElementById("axis-b").value = axisText(polyline.axes[1]);
+  }
+}
+
+// The mouse wheel zooms the map: the extent shrinks or grows by a quarter, within 0.1 to 2.
+function zoomPlane(event) {
+  if (!plane.shown) return;
+  event.preventDefault();
+  const input = document.getElementById("plane-extent");
+  const extent = Math.min(2, Math.max(0.1, (parseFloat(input.value) || 1) * (event.deltaY > 0 ? 1.25 : 0.8)));
+  input.value = extent.toFixed(2);
+  clearTimeout(plane.zoomTimer);
+  plane.zoomTimer = setTimeout(showPlane, 150);  // a burst of wheel steps asks once
 }
 
 function planeLegIndex() {
