@@ -16,6 +16,7 @@ import copy
 import hashlib
 import io
 import json
+import threading
 from collections import OrderedDict
 from dataclasses import replace
 from pathlib import Path
@@ -73,6 +74,7 @@ class Studio:
         allowed = referenced_files(opened) if opened is not None else set()
         self.documents = Documents(self.document["model"], allowed, self.folder)
         self.channels = Channels()
+        self._cache = threading.Lock()  # the two caches below, shared by the server's worker threads
         self._jobs: OrderedDict[str, api.Job] = OrderedDict()
         self._frames: OrderedDict[tuple[str, int], str] = OrderedDict()
 
@@ -115,12 +117,16 @@ class Studio:
         """The checked document planned (cached by its contents)."""
         data = self.documents.checked(document)
         key = document_key(data)
-        if key not in self._jobs:
-            self._jobs[key] = api.load_job(data, check_output=False)
+        with self._cache:
+            job = self._jobs.get(key)
+        if job is None:
+            job = api.load_job(data, check_output=False)  # outside the lock: planning may take a while
+        with self._cache:
+            self._jobs[key] = job
+            self._jobs.move_to_end(key)
             while len(self._jobs) > JOBS_KEPT:
                 self._jobs.popitem(last=False)
-        self._jobs.move_to_end(key)
-        return key, self._jobs[key]
+        return key, job
 
     def preview(self, document: Any, start: Any, count: Any) -> dict:
         """Frames ``[start, start + count)`` of the planned path at the model's size (cached)."""
@@ -129,14 +135,19 @@ class Studio:
         first = int(number(start, "start", 0, max(total - 1, 0), integer=True))
         many = int(number(count, "count", 1, MAX_BATCH, integer=True))
         wanted = list(range(first, min(first + many, total)))
-        missing = [i for i in wanted if (key, i) not in self._frames]
+        found = self._cached(key, wanted)
+        missing = [i for i in wanted if i not in found]
         if missing:
             stale = self.channels.ticket("preview")
             with self.channels.generating(stale):
-                self._render_blocks(key, job, missing, stale)
-        return {"start": first, "total": total, "fps": job.config.fps, "frames": [self._frames[(key, i)] for i in wanted]}
+                found.update(self._render_blocks(key, job, missing, stale))
+        return {"start": first, "total": total, "fps": job.config.fps, "frames": [found[i] for i in wanted]}
 
-    def _render_blocks(self, key: str, job: api.Job, missing: list[int], stale: Any) -> None:
+    def _cached(self, key: str, frames: list[int]) -> dict[int, str]:
+        with self._cache:
+            return {i: self._frames[(key, i)] for i in frames if (key, i) in self._frames}
+
+    def _render_blocks(self, key: str, job: api.Job, missing: list[int], stale: Any) -> dict[int, str]:
         """Render the batches that hold ``missing`` frames, cut where ``odyssey render`` cuts them
         (its segments, then its batch size from each segment's start), into the frame cache.
 
@@ -146,8 +157,9 @@ class Studio:
         renderer = api.Renderer(job.generator, settings)
         size = renderer.batch_size
         segments = api.plan_segments(job.trajectory.num_frames, api.fps_fraction(job.config.fps), job.config.segment_seconds)
+        drawn: dict[int, str] = {}
         for i in missing:
-            if (key, i) in self._frames:  # drawn with an earlier block
+            if i in drawn:  # drawn with an earlier block
                 continue
             if stale():
                 raise api.TilesCancelled()
@@ -155,9 +167,12 @@ class Studio:
             first = segment.start + (i - segment.start) // size * size
             frames = list(range(first, min(first + size, segment.end)))
             for index, tile in zip(frames, renderer.render_latents(*job.trajectory.at(frames)).cpu().numpy()):
-                self._frames[(key, index)] = data_url(tile)
-        while len(self._frames) > FRAMES_KEPT:
-            self._frames.popitem(last=False)
+                drawn[index] = data_url(tile)
+        with self._cache:
+            self._frames.update({(key, index): url for index, url in drawn.items()})
+            while len(self._frames) > FRAMES_KEPT:
+                self._frames.popitem(last=False)
+        return drawn
 
     def check(self, document: Any) -> dict:
         """``odyssey check``'s motion report of the document: frames, legs, speed and seam."""
