@@ -22,46 +22,67 @@ from typing import Sequence
 
 from odyssey.adapters import describe_models, load_generator
 from odyssey.adapters.convert import convert_checkpoint
-from odyssey.config import RenderSettings, json_schema
+from odyssey.config import RenderSettings, json_schema, load_config
+from odyssey.config.fields import parse_seeds
+from odyssey.config.files import input_files
+from odyssey.config.loading import read_yaml
+from odyssey.config.relocate import absolute_files, relative_files
 from odyssey.models.base import Generator, ModelInfo, StyleSettings
 from odyssey.plan import Job, Trajectory, keyframe_path, load_job
 from odyssey.plan.export import save_latents
+from odyssey.plan.plane_map import PlaneLatents, plane_latents
 from odyssey.plan.summary import plot_motion, summarize
 from odyssey.renderer import Renderer, iter_frames, render
 from odyssey.renderer.preview import preview_file, seed_sheet
+from odyssey.renderer.tiles import TilesCancelled, latent_tiles, seed_tiles
 from odyssey.segments import SegmentReport
 from odyssey.segments.check import check_file
+from odyssey.segments.plan import plan_segments
 from odyssey.segments import join_path_file as join_file
 from odyssey.segments import render_path_file as render_segments
 from odyssey.train.vae import train_vae
 from odyssey.writers.arrays import save_array
+from odyssey.writers.spec import fps_fraction
 
 __all__ = [
     "Generator",
     "Job",
     "ModelInfo",
-    "RenderSettings",
+    "PlaneLatents",
     "Renderer",
+    "RenderSettings",
     "SegmentReport",
     "StyleSettings",
+    "TilesCancelled",
     "Trajectory",
+    "absolute_files",
     "check_file",
     "convert_checkpoint",
     "describe_models",
+    "fps_fraction",
+    "input_files",
     "iter_frames",
     "join_file",
     "keyframe_path",
+    "latent_tiles",
+    "load_config",
     "load_generator",
     "load_job",
+    "parse_seeds",
     "path_file_schema",
+    "plan_segments",
+    "plane_latents",
     "plot_motion",
     "preview_file",
+    "read_yaml",
+    "relative_files",
     "render",
     "render_file",
     "render_segments",
     "save_array",
     "save_latents",
     "seed_sheet",
+    "seed_tiles",
     "summarize",
     "train_vae",
 ]

@@ -31,8 +31,9 @@ LAYERS: dict[str, int] = {
     "renderer": 5,
     "segments": 6,
     "api": 7,
-    "cli": 8,
-    "__main__": 9,
+    "studio": 8,
+    "cli": 9,
+    "__main__": 10,
 }
 ROOT_MODULES = {"__init__.py", "__main__.py", "api.py", "cli.py", "errors.py"}
 

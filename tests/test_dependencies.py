@@ -97,7 +97,7 @@ def test_module_level_imports_need_only_core_dependencies():
     assert undeclared(lazy, core | optional) == [], "imports in functions need a core dependency or an optional extra"
 
 
-COMMANDS_WITHOUT_TORCH = [["--help"], ["--version"], ["schema"], ["render", "--help"], ["check", "--help"], ["seeds", "--help"], ["train-vae", "--help"]]
+COMMANDS_WITHOUT_TORCH = [["--help"], ["--version"], ["schema"], ["render", "--help"], ["check", "--help"], ["seeds", "--help"], ["train-vae", "--help"], ["explore", "--help"]]
 
 
 @pytest.mark.parametrize("args", COMMANDS_WITHOUT_TORCH, ids=" ".join)

@@ -1,7 +1,7 @@
 """The ``odyssey`` group: global options, the one place errors become red lines, the commands.
 
 The commands live in ``render`` (render, join), ``inspect`` (check, plan, preview,
-seeds), ``models`` (models, convert, schema) and ``train`` (train-vae); this module
+seeds), ``explore`` (the studio), ``models`` (models, convert, schema) and ``train`` (train-vae); this module
 registers them.
 """
 
@@ -15,7 +15,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from odyssey import __version__
-from odyssey.cli import inspect, models, render, train
+from odyssey.cli import explore, inspect, models, render, train
 from odyssey.cli.options import was_interrupted
 from odyssey.errors import OdysseyError
 
@@ -138,6 +138,7 @@ for _command, _name, _short in [
     (inspect.plan, "plan", "Save the exact latent trajectory a render draws (.npy)."),
     (inspect.preview, "preview", "A contact sheet of a path's keyframes and evenly spaced frames."),
     (inspect.seeds, "seeds", "A labelled contact sheet of a model's seeds, to choose keyframes from."),
+    (explore.explore, "explore", "A studio in the browser: pick seeds, draw a path, preview, export, render."),
     (models.models, "models", "List the bundled models, or describe any checkpoint file."),
     (models.convert, "convert", "Convert a StyleGAN pickle to odyssey's .safetensors (no pickle needed again)."),
     (models.schema, "schema", "Print the JSON schema of path files (for editor completion)."),

@@ -15,15 +15,14 @@ from typing import Sequence
 import numpy as np
 from PIL import Image, ImageDraw
 
-import torch
-
 from odyssey.adapters import load_generator
-from odyssey.config import DEFAULT_RENDERS_DIR, RenderSettings
+from odyssey.config import DEFAULT_RENDERS_DIR
 from odyssey.config.fields import parse_seeds
 from odyssey.errors import ConfigError
 from odyssey.plan.job import load_job
 from odyssey.plan.trajectory import Trajectory
 from odyssey.renderer.generate import Renderer
+from odyssey.renderer.tiles import seed_tiles
 from odyssey.writers.still import save_png
 
 LABEL_HEIGHT = 14
@@ -117,16 +116,9 @@ def seed_sheet(
     elif class_ is not None:
         raise ConfigError(f"--class: {info.name} is not conditional, so it takes no class; remove it")
     width = size or min(info.resolution[1], SEED_TILE)
-    renderer = Renderer(generator, RenderSettings(size=width, device=device))
-    tiles = []
-    for first in range(0, len(chosen), renderer.batch_size):
-        batch = chosen[first : first + renderer.batch_size]
-        latents = torch.stack([generator.seed_latent(seed, label) for seed in batch])  # (b, *latent_shape), drawn on the CPU
-        labels = None if label is None else torch.eye(info.num_classes)[[label] * len(batch)]  # (b, C)
-        psi = torch.full((len(batch),), float(truncation))
-        tiles.append(renderer.render_latents(latents, labels, psi).cpu().numpy())  # (b, H, W, C)
+    tiles = seed_tiles(generator, chosen, truncation=truncation, label=label, size=width, device=device)
     suffix = f" {info.class_names[label]}" if label is not None and info.class_names else ""
-    sheet = contact_sheet(np.concatenate(tiles), [f"seed {seed}{suffix}" for seed in chosen], columns)
+    sheet = contact_sheet(tiles, [f"seed {seed}{suffix}" for seed in chosen], columns)
     name = "".join(c if c.isalnum() or c in "-_." else "-" for c in info.name)
     target = Path(output) if output is not None else DEFAULT_RENDERS_DIR / f"seeds-{name}-{chosen[0]}-{chosen[-1]}.png"
     return save_png(sheet, target, "seed sheet")
