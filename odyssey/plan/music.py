@@ -84,10 +84,10 @@ def prepare_music(config: OdysseyConfig) -> tuple[OdysseyConfig, Music | None]:
     if path.at is not None and features is not None:  # path.at always brings features
         events = event_frames(_event_times(config, features, track), config.fps, frames, path.loop, path.every)
         keys = _cycled_keyframes(config, len(events) + (1 if path.loop else 2))
-        if keys is not None and events:
+        if events and path.keyframes is not None:
             updates["keyframes"] = keys
-        else:
-            events = []
+        elif events:  # one keyframes leg: the same path written as legs (the studio writes it so)
+            updates["legs"] = [path.legs[0].model_copy(update={"keyframes": keys})]
     return config.model_copy(update={"path": path.model_copy(update=updates)}), Music(track, frames, features, tuple(events))
 
 
@@ -108,14 +108,16 @@ def _event_times(config: OdysseyConfig, features: audio.AudioFeatures, track: au
     return times
 
 
-def _cycled_keyframes(config: OdysseyConfig, count: int) -> list | None:
+def _cycled_keyframes(config: OdysseyConfig, count: int) -> list:
     """``count`` keyframes: the path's, repeated in order (each with its seed made explicit)."""
-    keys = config.path.keyframes
-    if keys is None:
-        raise ConfigError("path.at: places the keyframes of path.keyframes on musical events; with legs, give each keyframes leg its own durations instead")
+    path = config.path
+    single = path.legs is not None and len(path.legs) == 1 and path.legs[0].type == "keyframes"
+    if path.keyframes is None and not single:
+        raise ConfigError("path.at: places the keyframes of path.keyframes (or of a path of one keyframes leg) on musical events; with more legs, give each leg its own durations instead")
+    keys, field = (path.keyframes, "path.keyframes") if path.keyframes is not None else (path.legs[0].keyframes, "path.legs.0.keyframes")
     for i, key in enumerate(keys):
         if key.duration is not None:
-            raise ConfigError(f"path.keyframes.{i}.duration: with path.at the music times the moves; remove the duration")
+            raise ConfigError(f"{field}.{i}.duration: with path.at the music times the moves; remove the duration")
     explicit = [k if (k.seed, k.vector, k.image) != (None, None, None) else k.model_copy(update={"seed": config.seed + i}) for i, k in enumerate(keys)]
     return [explicit[i % len(explicit)] for i in range(max(count, 1))]
 

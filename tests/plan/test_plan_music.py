@@ -193,7 +193,7 @@ def test_plan_writes_the_warped_latents(tmp_path, track):
 
 def test_path_at_errors_name_the_field(tmp_path, track):
     cases = [
-        ("path: {at: beats, legs: [{type: circle, duration: 2}]}", "path.at: places the keyframes of path.keyframes on musical events"),
+        ("path: {at: beats, legs: [{type: circle, duration: 2}]}", r"path.at: places the keyframes of path.keyframes \(or of a path of one keyframes leg\) on musical events"),
         ("path: {at: beats, keyframes: [1, {seed: 2, duration: 1}]}", "path.keyframes.1.duration: with path.at the music times the moves; remove the duration"),
         ("path: {at: [1.0, 7.5], keyframes: [1, 2]}", r"path.at.1: 7.5 s is past the end of the soundtrack \(6.000 s\)"),
         ("path: {at: [2.0, 1.0], keyframes: [1, 2]}", "path.at: list the times in order, earliest first"),
@@ -203,3 +203,5 @@ def test_path_at_errors_name_the_field(tmp_path, track):
             job_of(tmp_path, f"fps: 10\naudio: {{file: {track}}}\n{path}\n")
     traj = job_of(tmp_path, f"fps: 10\naudio: {{file: {track}}}\npath: {{at: [1.0, 3.0], keyframes: [1, 2]}}\n").trajectory
     assert traj.music.event_frames == (10, 30) and traj.keyframe_frames() == [0, 10, 30, 59]
+    as_leg = job_of(tmp_path, f"fps: 10\naudio: {{file: {track}}}\npath: {{at: [1.0, 3.0], legs: [{{type: keyframes, keyframes: [1, 2]}}]}}\n").trajectory
+    assert torch.equal(as_leg.latents(), traj.latents())  # one keyframes leg is the same path (the studio writes it so)
