@@ -21,10 +21,10 @@ import numpy as np
 from odyssey.audio.decode import ANALYSIS_RATE, decode_mono, source_seconds
 from odyssey.audio.features import HOP, N_FFT, N_MELS, AudioFeatures, analyse
 from odyssey.errors import ConfigError
+from odyssey.models.checkpoint import sha256_file
 
 log = logging.getLogger("odyssey")
 ANALYSIS_VERSION = 1  # bump when features change, so old cache entries are not reused
-_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -51,16 +51,8 @@ def excerpt(file: Path, start: float = 0.0, duration: float | None = None, secti
     return Excerpt(file, float(start), float(seconds), sections)
 
 
-def file_digest(file: Path) -> str:
-    digest = hashlib.sha256()
-    with open(file, "rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _cache_key(track: Excerpt) -> str:
-    recipe = f"{file_digest(track.file)}|{track.start:.6f}|{track.seconds:.6f}|{track.sections}|{ANALYSIS_RATE}|{HOP}|{N_FFT}|{N_MELS}|v{ANALYSIS_VERSION}"
+    recipe = f"{sha256_file(track.file)}|{track.start:.6f}|{track.seconds:.6f}|{track.sections}|{ANALYSIS_RATE}|{HOP}|{N_FFT}|{N_MELS}|v{ANALYSIS_VERSION}"
     return hashlib.sha256(recipe.encode()).hexdigest()[:24]
 
 
